@@ -1,0 +1,109 @@
+# steplocal - hand-written Makefile.  `make` builds ./steplocal (installing
+# missing Debian packages first), `make test` runs every test, `make bench`
+# runs the benchmark workloads, `make test-asan` runs the tests under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+
+CC      ?= cc
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wformat=2 -Wundef -Wwrite-strings -Wvla \
+           -Wno-unused-parameter
+CPPFLAGS += -std=c11 -D_GNU_SOURCE -Iorchestrator -MMD -MP
+LDLIBS  := -lcjson -lcrypto -lm
+
+B := build
+
+# Debian packages the build and the tests need.
+DEB_PKGS := libcjson-dev libyaml-dev libzip-dev libcurl4-openssl-dev \
+            libevent-dev libssl-dev libcmocka-dev pkg-config
+
+ORCH_SRCS := \
+	orchestrator/xalloc.c \
+	orchestrator/aslerr.c \
+	orchestrator/json.c \
+	orchestrator/diag.c \
+	orchestrator/jpath.c \
+	orchestrator/intrinsic.c \
+	orchestrator/choice.c \
+	orchestrator/tpl.c \
+	orchestrator/asl.c \
+	orchestrator/history.c \
+	orchestrator/exec.c \
+	orchestrator/mock.c \
+	orchestrator/cli.c
+
+MAIN_SRC := orchestrator/main.c
+
+UNIT_TESTS := \
+	tests/unit/test_jpath \
+	tests/unit/test_intrinsic \
+	tests/unit/test_choice \
+	tests/unit/test_cases
+
+ORCH_OBJS := $(ORCH_SRCS:%.c=$(B)/%.o)
+LIB := $(B)/liborch.a
+
+.PHONY: all deps test test-unit test-cli bench test-asan demo clean
+
+all: $(B)/.deps steplocal
+
+# `make deps` installs what is missing; `make` runs it once per build folder.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "steplocal needs these Debian packages:$$missing"; \
+	    echo "install them with: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(B)/.deps:
+	@$(MAKE) --no-print-directory deps
+	@mkdir -p $(B) && touch $@
+
+$(B)/%.o: %.c | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+
+$(LIB): $(ORCH_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+steplocal: $(B)/$(MAIN_SRC:.c=.o) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/unit/%: tests/unit/%.c $(LIB) | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+
+test: test-unit test-cli
+
+test-unit: $(UNIT_TESTS:%=$(B)/%) steplocal
+	@fail=0; for t in $(UNIT_TESTS:%=$(B)/%); do \
+	  echo "== $$t"; SL_CASES=tests/cases $$t || fail=1; done; \
+	exit $$fail
+
+test-cli: steplocal
+	@tests/cli/run.sh ./steplocal
+
+bench: steplocal
+	@bench/run.sh ./steplocal
+
+# Everything rebuilt in build-asan/ with the sanitizers, then the same tests.
+test-asan:
+	@$(MAKE) --no-print-directory B=build-asan CC=clang OPT=-O1 \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" test
+
+demo: steplocal
+	./steplocal run --definition templates/hello/hello.asl.json --input-file templates/hello/input.json
+
+clean:
+	rm -rf build build-asan steplocal
+
+-include $(ORCH_OBJS:.o=.d) $(B)/$(MAIN_SRC:.c=.d)

@@ -1,0 +1,5 @@
+"""echo: returns its event unchanged (the bench `task` workload)."""
+
+
+def handler(event, context):
+    return event

@@ -1,0 +1,433 @@
+/* cli.c - the steplocal command line (see cli.h and PRODUCT.md's Commands). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "limits.h"
+#include "mock.h"
+#include "xalloc.h"
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE  2
+
+static const char usage_text[] =
+	"usage: steplocal <command> [options]\n"
+	"\n"
+	"commands:\n"
+	"  run --definition FILE [--input JSON | --input-file F] [--type STANDARD|EXPRESS]\n"
+	"      [--json] [--history] [--wait-scale X] [--mock-config F --test-case NAME]\n"
+	"      [--name NAME] [--quiet] [--stats]\n"
+	"                       run one execution of a state machine definition\n"
+	"  validate FILE        report every problem of a definition, as AWS does\n"
+	"  help                 this text\n";
+
+/* Reads a whole file (or stdin for "-"); returns owned text and its length,
+ * or NULL with a message printed. */
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	size_t cap = 4096, n = 0, r;
+	char *buf;
+
+	if (!f) {
+		fprintf(stderr, "steplocal: cannot open %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(cap);
+	while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+		n += r;
+		if (n + 1 == cap)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "steplocal: cannot read %s: %s\n", path, strerror(errno));
+		if (f != stdin)
+			fclose(f);
+		free(buf);
+		return NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static void print_diags(FILE *out, const char *file, const diags *d)
+{
+	int i;
+
+	fprintf(out, "steplocal: %s is not a valid state machine definition:\n", file);
+	for (i = 0; i < d->n; i++)
+		fprintf(out, "  %s %s: %s%s%s\n", d->v[i].severity, d->v[i].code,
+			d->v[i].message, d->v[i].location ? " at " : "",
+			d->v[i].location ? d->v[i].location : "");
+}
+
+static asl_machine *load_definition(const char *file, diags *d)
+{
+	size_t len;
+	char *text = read_file(file, &len);
+	asl_machine *m;
+
+	if (!text)
+		return NULL;
+	m = asl_load_text(text, len, d);
+	free(text);
+	return m;
+}
+
+/* ---- validate ---- */
+
+static int cmd_validate(int argc, char **argv)
+{
+	diags d = { 0 };
+	asl_machine *m;
+	cJSON *out;
+	char *s;
+	size_t len;
+	char *text;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: steplocal validate FILE\n");
+		return EXIT_USAGE;
+	}
+	text = read_file(argv[1], &len);
+	if (!text)
+		return EXIT_USAGE;
+	m = asl_load_text(text, len, &d);
+	free(text);
+	out = diag_to_json(&d);
+	s = cJSON_Print(out);
+	printf("%s\n", s);
+	free(s);
+	cJSON_Delete(out);
+	asl_unref(m);
+	len = (size_t)d.errors;
+	diag_free(&d);
+	return len ? EXIT_USAGE : 0;
+}
+
+/* ---- run ---- */
+
+typedef struct run_opts {
+	const char *definition;
+	const char *input;
+	const char *input_file;
+	const char *type;
+	const char *name;
+	const char *mock_config;
+	const char *test_case;
+	double wait_scale;
+	int json, history, quiet, stats, live;
+} run_opts;
+
+/* The live view: one line per state entered, left, retried or waiting,
+ * on stderr, when it is a terminal. */
+static void live_event(void *ud, const sl_exec *x, const hist_event *e)
+{
+	char name[64];
+	const char *tn = hist_type_name(e, name, sizeof name);
+
+	(void)ud;
+	(void)x;
+	switch (e->type) {
+	case EV_STATE_ENTERED:
+		fprintf(stderr, "\033[36m▶ %-8s\033[0m %s\n", e->state_type, e->state);
+		break;
+	case EV_STATE_EXITED:
+		fprintf(stderr, "\033[32m✔ %-8s\033[0m %s\n", e->state_type, e->state);
+		break;
+	case EV_TASK_FAILED:
+	case EV_LAMBDA_FAILED:
+	case EV_TASK_TIMED_OUT:
+	case EV_LAMBDA_TIMED_OUT:
+		fprintf(stderr, "\033[31m✘ %s\033[0m %s%s%s\n", tn, e->error ? e->error : "",
+			e->cause ? ": " : "", e->cause ? e->cause : "");
+		break;
+	case EV_EXECUTION_FAILED:
+	case EV_EXECUTION_TIMED_OUT:
+	case EV_EXECUTION_ABORTED:
+		fprintf(stderr, "\033[31m✘ %s\033[0m %s\n", tn, e->error ? e->error : "");
+		break;
+	default:
+		break;
+	}
+}
+
+static cJSON *result_json(const sl_exec *x)
+{
+	cJSON *o = cJSON_CreateObject();
+	char ts[40];
+
+	cJSON_AddStringToObject(o, "executionArn", ex_arn(x));
+	cJSON_AddStringToObject(o, "status", ex_status_name(ex_get_status(x)));
+	if (ex_output(x))
+		cJSON_AddItemToObject(o, "output", js_dup(ex_output(x)));
+	else
+		cJSON_AddNullToObject(o, "output");
+	if (ex_error(x))
+		cJSON_AddStringToObject(o, "error", ex_error(x));
+	else
+		cJSON_AddNullToObject(o, "error");
+	if (ex_cause(x))
+		cJSON_AddStringToObject(o, "cause", ex_cause(x));
+	else
+		cJSON_AddNullToObject(o, "cause");
+	hist_iso_time(ex_start_date(x), ts, sizeof ts);
+	cJSON_AddStringToObject(o, "startDate", ts);
+	hist_iso_time(ex_stop_date(x), ts, sizeof ts);
+	cJSON_AddStringToObject(o, "stopDate", ts);
+	return o;
+}
+
+static int parse_run_args(int argc, char **argv, run_opts *o)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char **target = NULL;
+
+		if (strcmp(a, "--json") == 0) { o->json = 1; continue; }
+		if (strcmp(a, "--history") == 0) { o->history = 1; continue; }
+		if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) { o->quiet = 1; continue; }
+		if (strcmp(a, "--stats") == 0) { o->stats = 1; continue; }
+		if (strcmp(a, "--definition") == 0) target = &o->definition;
+		else if (strcmp(a, "--input") == 0) target = &o->input;
+		else if (strcmp(a, "--input-file") == 0) target = &o->input_file;
+		else if (strcmp(a, "--type") == 0) target = &o->type;
+		else if (strcmp(a, "--name") == 0) target = &o->name;
+		else if (strcmp(a, "--mock-config") == 0) target = &o->mock_config;
+		else if (strcmp(a, "--test-case") == 0) target = &o->test_case;
+		else if (strcmp(a, "--wait-scale") == 0) {
+			char *end;
+
+			if (i + 1 >= argc) {
+				fprintf(stderr, "steplocal: --wait-scale needs a number\n");
+				return -1;
+			}
+			o->wait_scale = strtod(argv[++i], &end);
+			if (*end || o->wait_scale < 0) {
+				fprintf(stderr, "steplocal: --wait-scale needs a non-negative number, not '%s'\n", argv[i]);
+				return -1;
+			}
+			continue;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "steplocal: unknown option '%s'\n", a);
+			return -1;
+		} else {
+			fprintf(stderr, "steplocal: run %s: running a state machine by name needs a project file "
+				"(steplocal.yaml), which this version does not read yet; use --definition FILE\n", a);
+			return -1;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "steplocal: %s needs a value\n", a);
+			return -1;
+		}
+		*target = argv[++i];
+	}
+	if (!o->definition) {
+		fprintf(stderr, "steplocal: run needs --definition FILE\n%s", usage_text);
+		return -1;
+	}
+	if (o->input && o->input_file) {
+		fprintf(stderr, "steplocal: give --input or --input-file, not both\n");
+		return -1;
+	}
+	if (o->type && strcmp(o->type, "STANDARD") != 0 && strcmp(o->type, "EXPRESS") != 0) {
+		fprintf(stderr, "steplocal: --type must be STANDARD or EXPRESS, not '%s'\n", o->type);
+		return -1;
+	}
+	if (!o->mock_config != !o->test_case) {
+		fprintf(stderr, "steplocal: --mock-config and --test-case go together\n");
+		return -1;
+	}
+	return 0;
+}
+
+static cJSON *load_input(const run_opts *o)
+{
+	size_t len, off = 0;
+	char *text;
+	cJSON *v;
+	const char *what = o->input_file ? o->input_file : "--input";
+
+	if (o->input_file) {
+		if (!(text = read_file(o->input_file, &len)))
+			return NULL;
+	} else {
+		text = xstrdup(o->input ? o->input : "{}");
+		len = strlen(text);
+	}
+	if (len > SL_MAX_PAYLOAD_BYTES) {
+		fprintf(stderr, "steplocal: %s: the input is %zu bytes; AWS accepts at most %d (InvalidExecutionInput)\n",
+			what, len, SL_MAX_PAYLOAD_BYTES);
+		free(text);
+		return NULL;
+	}
+	v = js_parse(text, len, &off);
+	if (!v)
+		fprintf(stderr, "steplocal: %s: the input is not valid JSON (at byte %zu) (InvalidExecutionInput)\n",
+			what, off);
+	free(text);
+	return v;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	run_opts o = { 0 };
+	sl_engine_opts eo = { 0 };
+	sl_exec_opts xo = { 0 };
+	diags d = { 0 };
+	asl_machine *m;
+	mock_set *ms = NULL;
+	const mock_case *mc = NULL;
+	sl_engine *g;
+	sl_exec *x;
+	cJSON *input, *out;
+	char *s;
+	double t0, t1;
+	int rc;
+
+	o.wait_scale = 1;
+	if (parse_run_args(argc, argv, &o))
+		return EXIT_USAGE;
+	m = load_definition(o.definition, &d);
+	if (!m) {
+		if (d.n)
+			print_diags(stderr, o.definition, &d);
+		diag_free(&d);
+		return EXIT_USAGE;
+	}
+	diag_free(&d);
+	input = load_input(&o);
+	if (!input) {
+		asl_unref(m);
+		return EXIT_USAGE;
+	}
+	if (o.mock_config) {
+		size_t len;
+		char *text = read_file(o.mock_config, &len), *err = NULL;
+		cJSON *cfg = text ? js_parse(text, len, NULL) : NULL;
+
+		free(text);
+		ms = cfg ? mock_load(cfg, &err) : NULL;
+		cJSON_Delete(cfg);
+		if (ms)
+			mc = mock_find(ms, o.name ? o.name : "StateMachine", o.test_case);
+		if (!mc) {
+			fprintf(stderr, "steplocal: %s: %s\n", o.mock_config,
+				err ? err : ms ? "no such test case for this state machine" : "not valid JSON");
+			free(err);
+			mock_free(ms);
+			cJSON_Delete(input);
+			asl_unref(m);
+			return EXIT_USAGE;
+		}
+	}
+	eo.wait_scale = o.wait_scale;
+	eo.seed = (unsigned int)time(NULL);
+	o.live = !o.quiet && !o.json && !o.history && isatty(2);
+	if (o.live)
+		eo.observer = live_event;
+	if (ms) {
+		sl_task_handler none = { 0 };
+
+		eo.tasks = mock_handler(ms, none);
+	}
+	g = ex_engine_new(&eo);
+	xo.name = o.name;
+	xo.express = o.type && strcmp(o.type, "EXPRESS") == 0;
+	xo.keep_history = o.history;
+	t0 = mono_now();
+	x = ex_start(g, m, &xo, input);
+	if (ms)
+		mock_bind(ms, x, mc);
+	ex_engine_run(g);
+	t1 = mono_now();
+	if (o.stats)
+		fprintf(stderr, "{\"transitions\":%ld,\"seconds\":%.6f}\n", ex_transitions(x), t1 - t0);
+	if (o.json) {
+		out = result_json(x);
+		if (o.history) {
+			cJSON *h = hist_json(ex_history(x), 1);
+
+			cJSON_AddItemToObject(out, "events", cJSON_DetachItemFromObjectCaseSensitive(h, "events"));
+			cJSON_Delete(h);
+		}
+		s = cJSON_Print(out);
+		printf("%s\n", s);
+		free(s);
+		cJSON_Delete(out);
+	} else if (o.history) {
+		out = hist_json(ex_history(x), 1);
+		s = cJSON_Print(out);
+		printf("%s\n", s);
+		free(s);
+		cJSON_Delete(out);
+	} else if (ex_get_status(x) == EX_SUCCEEDED) {
+		s = cJSON_Print(ex_output(x));
+		printf("%s\n", s);
+		free(s);
+	}
+	if (!o.json && ex_get_status(x) != EX_SUCCEEDED)
+		fprintf(stderr, "steplocal: execution %s: %s%s%s%s\n",
+			ex_status_name(ex_get_status(x)),
+			ex_error(x) ? ex_error(x) : "", ex_cause(x) ? ": " : "",
+			ex_cause(x) ? ex_cause(x) : "", "");
+	rc = ex_get_status(x) == EX_SUCCEEDED ? 0 : EXIT_FAILED;
+	ex_engine_free(g);
+	mock_free(ms);
+	asl_unref(m);
+	return rc;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fputs(usage_text, stdout);
+	return 0;
+}
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "run", cmd_run },
+	{ "validate", cmd_validate },
+	{ "help", cmd_help },
+	{ "--help", cmd_help },
+	{ "-h", cmd_help },
+};
+
+int cli_main(int argc, char **argv)
+{
+	size_t i;
+
+	xalloc_init();
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "steplocal: unknown command '%s'\n%s", argv[1], usage_text);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,46 @@
+/* json.h - helpers over cJSON trees, and the ownership rule of every JSON value in steplocal. */
+#ifndef SL_JSON_H
+#define SL_JSON_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+/* Ownership, stated once for the whole orchestrator:
+ *
+ *   Every JSON value is a cJSON tree.  A tree has exactly one owner, the
+ *   holder responsible for cJSON_Delete.  Function comments say which of
+ *   three things happens to each cJSON argument and result:
+ *     - borrows: the callee only reads it, for the duration of the call;
+ *     - takes:   ownership moves to the callee (caller must not touch it);
+ *     - returns owned: the caller now owns the result.
+ *   A `const cJSON *` is always borrowed.  Moving a subtree (detach + add) is
+ *   preferred to copying on the hot path; js_dup is the only deep copy.
+ *
+ *   Compiled definitions (asl.h) own their cJSON constants for the life of
+ *   the definition; executions copy what they need from them. */
+
+/* Deep copy; returns owned.  NULL in, NULL out. */
+cJSON *js_dup(const cJSON *v);
+/* Compact text (AWS style: no white space); returns an owned string. */
+char *js_print(const cJSON *v);
+/* Parses exactly one JSON text of len bytes; returns owned, or NULL with
+ * *err_off set to the byte offset of the problem. */
+cJSON *js_parse(const char *text, size_t len, size_t *err_off);
+/* Deep equality where numbers compare by value and object key order is
+ * ignored. */
+int js_equal(const cJSON *a, const cJSON *b);
+/* Case-sensitive member lookup; borrowed result or NULL. */
+cJSON *js_get(const cJSON *obj, const char *key);
+/* Sets obj[key] = v, replacing an existing member; takes v. */
+void js_set(cJSON *obj, const char *key, cJSON *v);
+/* Like js_set with a key the caller guarantees outlives obj (no copy). */
+void js_set_const(cJSON *obj, const char *key, cJSON *v);
+/* Type name as AWS's messages write it: "string", "number", "boolean",
+ * "null", "object", "array". */
+const char *js_type_name(const cJSON *v);
+/* Whether a number is integral and fits in a long long. */
+int js_is_integer(const cJSON *v);
+/* Returns the number of bytes of js_print(v) without keeping the text. */
+size_t js_printed_size(const cJSON *v);
+
+#endif
