@@ -412,6 +412,27 @@ int asl_parse_timestamp(const char *s, double *out)
 
 /* ---- states ---- */
 
+static int disjoint(const jpath *a, const jpath *b)
+{
+	return !jp_prefix(a, b) && !jp_prefix(b, a);
+}
+
+/* A Pass state without Result or Parameters returns its effective input.
+ * When that input is a subtree (InputPath S) that the output cannot contain
+ * - OutputPath P selects elsewhere and ResultPath R writes elsewhere - the
+ * subtree is garbage after the state, so the executor moves it into the
+ * result instead of copying it.  Decided once here, at load. */
+static int pass_can_move(const asl_state *s)
+{
+	if (s->result || s->parameters || !s->input_path || !jp_definite(s->input_path) ||
+	    jp_steps(s->input_path) == 0 || jp_root(s->input_path) != JP_ROOT_INPUT ||
+	    !s->result_path || s->result_null || !s->output_path || s->output_null ||
+	    !jp_definite(s->output_path) || jp_steps(s->output_path) == 0)
+		return 0;
+	return disjoint(s->input_path, s->output_path) &&
+	       disjoint(s->input_path, s->result_path);
+}
+
 typedef struct pending {
 	char *next;            /* Next */
 	char *deflt;           /* Choice Default */
@@ -580,6 +601,7 @@ static void load_state(loader *L, asl_state *s, const cJSON *st, const char *loc
 	case ASL_PASS:
 		if ((v = js_get(st, "Result")))
 			s->result = js_dup(v);
+		s->move_input = pass_can_move(s);
 		break;
 	case ASL_TASK:
 		str = get_string(L, st, "Resource", loc);

@@ -79,6 +79,8 @@ typedef struct asl_state {
 	tpl *result_selector;
 	tpl *assign;
 	cJSON *result;          /* Pass: Result (owned) */
+	int move_input;         /* Pass: the effective input can be moved, not
+				 * copied, into the result (see asl.c) */
 
 	/* Task */
 	char *resource;

@@ -22,10 +22,14 @@ static const char usage_text[] =
 	"commands:\n"
 	"  run --definition FILE [--input JSON | --input-file F] [--type STANDARD|EXPRESS]\n"
 	"      [--json] [--history] [--wait-scale X] [--mock-config F --test-case NAME]\n"
-	"      [--name NAME] [--quiet] [--stats]\n"
+	"      [--name NAME] [--quiet] [--stats] [--max-payload BYTES]\n"
 	"                       run one execution of a state machine definition\n"
 	"  validate FILE        report every problem of a definition, as AWS does\n"
-	"  help                 this text\n";
+	"  help                 this text\n"
+	"\n"
+	"--max-payload BYTES changes AWS's 256 KiB limit on inputs, outputs and\n"
+	"results (0: no limit), for stress tests and benchmarks only.\n"
+	"--stats prints {\"transitions\":N,\"seconds\":S} on stderr.\n";
 
 /* Reads a whole file (or stdin for "-"); returns owned text and its length,
  * or NULL with a message printed. */
@@ -104,7 +108,7 @@ static int cmd_validate(int argc, char **argv)
 	m = asl_load_text(text, len, &d);
 	free(text);
 	out = diag_to_json(&d);
-	s = cJSON_Print(out);
+	s = js_print_pretty(out);
 	printf("%s\n", s);
 	free(s);
 	cJSON_Delete(out);
@@ -125,6 +129,7 @@ typedef struct run_opts {
 	const char *mock_config;
 	const char *test_case;
 	double wait_scale;
+	long max_payload;
 	int json, history, quiet, stats, live;
 } run_opts;
 
@@ -219,6 +224,21 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
 				return -1;
 			}
 			continue;
+		} else if (strcmp(a, "--max-payload") == 0) {
+			char *end;
+
+			if (i + 1 >= argc) {
+				fprintf(stderr, "steplocal: --max-payload needs a number of bytes\n");
+				return -1;
+			}
+			o->max_payload = strtol(argv[++i], &end, 10);
+			if (*end || o->max_payload < 0) {
+				fprintf(stderr, "steplocal: --max-payload needs a non-negative number of bytes, not '%s'\n", argv[i]);
+				return -1;
+			}
+			if (o->max_payload == 0)
+				o->max_payload = -1;
+			continue;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "steplocal: unknown option '%s'\n", a);
 			return -1;
@@ -252,7 +272,7 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
 	return 0;
 }
 
-static cJSON *load_input(const run_opts *o)
+static cJSON *load_input(const run_opts *o, char **text_out)
 {
 	size_t len, off = 0;
 	char *text;
@@ -266,17 +286,21 @@ static cJSON *load_input(const run_opts *o)
 		text = xstrdup(o->input ? o->input : "{}");
 		len = strlen(text);
 	}
-	if (len > SL_MAX_PAYLOAD_BYTES) {
-		fprintf(stderr, "steplocal: %s: the input is %zu bytes; AWS accepts at most %d (InvalidExecutionInput)\n",
-			what, len, SL_MAX_PAYLOAD_BYTES);
+	if (o->max_payload >= 0 && len > (size_t)(o->max_payload ? o->max_payload : SL_MAX_PAYLOAD_BYTES)) {
+		fprintf(stderr, "steplocal: %s: the input is %zu bytes; AWS accepts at most %ld (InvalidExecutionInput; "
+			"--max-payload lifts the limit)\n",
+			what, len, o->max_payload ? o->max_payload : (long)SL_MAX_PAYLOAD_BYTES);
 		free(text);
 		return NULL;
 	}
 	v = js_parse(text, len, &off);
-	if (!v)
+	if (!v) {
 		fprintf(stderr, "steplocal: %s: the input is not valid JSON (at byte %zu) (InvalidExecutionInput)\n",
 			what, off);
-	free(text);
+		free(text);
+		return NULL;
+	}
+	*text_out = text;
 	return v;
 }
 
@@ -300,7 +324,7 @@ static int cmd_run(int argc, char **argv)
 	sl_engine *g;
 	sl_exec *x;
 	cJSON *input, *out;
-	char *s;
+	char *s, *input_text = NULL;
 	double t0, t1;
 	int rc;
 
@@ -315,7 +339,7 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	diag_free(&d);
-	input = load_input(&o);
+	input = load_input(&o, &input_text);
 	if (!input) {
 		asl_unref(m);
 		return EXIT_USAGE;
@@ -341,6 +365,7 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	eo.wait_scale = o.wait_scale;
+	eo.max_payload = o.max_payload;
 	eo.seed = (unsigned int)time(NULL);
 	o.live = !o.quiet && !o.json && !o.history && isatty(2);
 	if (o.live)
@@ -354,8 +379,10 @@ static int cmd_run(int argc, char **argv)
 	xo.name = o.name;
 	xo.express = o.type && strcmp(o.type, "EXPRESS") == 0;
 	xo.keep_history = o.history;
+	xo.input_text = input_text;
 	t0 = mono_now();
 	x = ex_start(g, m, &xo, input);
+	free(input_text);
 	if (ms)
 		mock_bind(ms, x, mc);
 	ex_engine_run(g);
@@ -370,20 +397,19 @@ static int cmd_run(int argc, char **argv)
 			cJSON_AddItemToObject(out, "events", cJSON_DetachItemFromObjectCaseSensitive(h, "events"));
 			cJSON_Delete(h);
 		}
-		s = cJSON_Print(out);
+		s = js_print_pretty(out);
 		printf("%s\n", s);
 		free(s);
 		cJSON_Delete(out);
 	} else if (o.history) {
 		out = hist_json(ex_history(x), 1);
-		s = cJSON_Print(out);
+		s = js_print_pretty(out);
 		printf("%s\n", s);
 		free(s);
 		cJSON_Delete(out);
 	} else if (ex_get_status(x) == EX_SUCCEEDED) {
-		s = cJSON_Print(ex_output(x));
-		printf("%s\n", s);
-		free(s);
+		js_print_file(stdout, ex_output(x), 1);
+		putchar('\n');
 	}
 	if (!o.json && ex_get_status(x) != EX_SUCCEEDED)
 		fprintf(stderr, "steplocal: execution %s: %s%s%s%s\n",

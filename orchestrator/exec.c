@@ -16,7 +16,8 @@ enum phase {
 	PH_ENTER,        /* enter the current state */
 	PH_IDLE,         /* waiting: timer, task or children */
 	PH_WAIT_DONE,    /* a Wait state's timer fired */
-	PH_ATTEMPT,      /* (re)start a Task attempt or a Parallel/Map run */
+	PH_ATTEMPT,      /* start a Task attempt or a Parallel/Map run */
+	PH_REATTEMPT,    /* a retry: prepare the input again, then attempt */
 	PH_TASK_DONE,    /* a task finished: result or err is set */
 	PH_FANOUT_DONE,  /* every branch or iteration finished */
 	PH_FAILED,       /* err is set: apply Retry/Catch or fail */
@@ -38,7 +39,9 @@ typedef struct fanout {
 	int failed;
 	int max_running;
 	cJSON **results;          /* one slot per branch / item */
-	cJSON *items;             /* Map: the items (owned array) */
+	cJSON *items;             /* Map: the items */
+	int own_items;            /* items is ours to free (else task_input's) */
+	int move_items;           /* items move into iterations, not copied */
 	cJSON *next_item;         /* Map: the next item to start */
 	cursor *children;         /* live children (linked by sib_*) */
 	long tolerated_count;     /* -1 = none */
@@ -82,6 +85,7 @@ struct cursor {
 	unsigned long tmo_seq;    /* task timeout timer; 0 = none */
 	unsigned long dly_seq;    /* delayed task completion; 0 = none */
 	sl_task *task;
+	char *printed;            /* text of input in the last Exited (borrowed) */
 	cJSON *vars;              /* variables of this scope (owned) */
 	cJSON *ctx;               /* cached context object (owned) */
 	int map_index;            /* -1 outside a Map iteration */
@@ -117,7 +121,7 @@ struct sl_exec {
 	asl_machine *m;
 	sl_exec *next, *prev;
 	char *name, *arn, *sm_name, *sm_arn, *role;
-	cJSON *input;
+	char *input;              /* the input as given, text */
 	cJSON *output;
 	char *error, *cause;
 	ex_status status;
@@ -301,6 +305,7 @@ static hist_event *emit(cursor *c, hist_type t)
 	if (x->keep && id) {
 		e = hist_add(&x->h, t, id, c ? c->last : 0, ex_engine_now(x->g));
 	} else {
+		/* Not kept: a scratch event, only for the observer. */
 		free(scratch.data);
 		free(scratch.error);
 		free(scratch.cause);
@@ -311,7 +316,7 @@ static hist_event *emit(cursor *c, hist_type t)
 		e->type = t;
 		e->id = id;
 		e->prev = c ? c->last : 0;
-		e->ts = ex_engine_now(x->g);
+		e->ts = x->g->o.observer ? ex_engine_now(x->g) : 0;
 	}
 	if (id)
 		c->last = id;
@@ -338,6 +343,10 @@ static void done_event(cursor *c, hist_event *e)
 		g->o.observer(g->o.observer_ud, c->x, e);
 }
 
+/* A state's Entered or Exited event.  The output text of an Exited event
+ * is the next state's input text (the input does not change in between),
+ * so the next Entered event shares it instead of printing a large payload
+ * again (c->printed borrows it from the kept history). */
 static void state_event(cursor *c, hist_type t, const cJSON *payload)
 {
 	const asl_state *s = &c->m->states[c->state];
@@ -345,8 +354,15 @@ static void state_event(cursor *c, hist_type t, const cJSON *payload)
 
 	e->state = s->name;
 	e->state_type = asl_type_name(s->type);
-	if (payload && (c->x->keep || c->x->g->o.observer))
-		e->data = js_print(payload);
+	if (payload && (c->x->keep || c->x->g->o.observer)) {
+		if (t == EV_STATE_ENTERED && c->printed && c->x->keep && e->id) {
+			e->data = c->printed;
+			e->data_shared = 1;
+		} else {
+			e->data = js_print(payload);
+		}
+	}
+	c->printed = t == EV_STATE_EXITED && c->x->keep && e->id ? e->data : NULL;
 	done_event(c, e);
 }
 
@@ -371,7 +387,8 @@ static const cJSON *ctx_get(void *ud)
 	if (!x->ctx_exec) {
 		x->ctx_exec = cJSON_CreateObject();
 		cJSON_AddStringToObject(x->ctx_exec, "Id", x->arn);
-		cJSON_AddItemToObject(x->ctx_exec, "Input", js_dup(x->input));
+		cJSON_AddItemToObject(x->ctx_exec, "Input",
+				      js_parse(x->input, strlen(x->input), NULL));
 		cJSON_AddItemToObject(x->ctx_exec, "StartTime", iso_node(x->start));
 		cJSON_AddStringToObject(x->ctx_exec, "Name", x->name);
 		cJSON_AddStringToObject(x->ctx_exec, "RoleArn", x->role);
@@ -491,11 +508,12 @@ static int check_size(cursor *c, const cJSON *v, const char *what)
 {
 	size_t n;
 	aslerr e = { 0 };
+	long limit = c->x->g->o.max_payload;
 
-	if (!v)
+	if (!v || limit < 0)
 		return 0;
 	n = js_printed_size(v);
-	if (n <= SL_MAX_PAYLOAD_BYTES)
+	if (n <= (size_t)(limit ? limit : SL_MAX_PAYLOAD_BYTES))
 		return 0;
 	aslerr_set(&e, ERR_DATA_LIMIT,
 		   "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.",
@@ -882,7 +900,8 @@ static void fan_free(fanout *f)
 	for (i = 0; f->results && i < f->total; i++)
 		cJSON_Delete(f->results[i]);
 	free(f->results);
-	cJSON_Delete(f->items);
+	if (f->own_items)
+		cJSON_Delete(f->items);
 	aslerr_clear(&f->err);
 	free(f);
 }
@@ -1016,16 +1035,25 @@ static void map_start(cursor *c, const cJSON *eff)
 		c->phase = PH_FAILED;
 		return;
 	}
-	items = owned ? (cJSON *)v : js_dup(v);
+	/* The items stay in the effective input (task_input) unless a path
+	 * built them or batching regroups them. */
+	items = owned ? (cJSON *)v : s->batching ? js_dup(v) : (cJSON *)v;
+	owned = owned || s->batching;
 	if (num_field(c, &s->max_concurrency, eff, 0, "MaxConcurrency", &conc) ||
 	    num_field(c, &s->tolerated_count, eff, -1, "ToleratedFailureCount", &tc) ||
 	    num_field(c, &s->tolerated_pct, eff, -1, "ToleratedFailurePercentage", &tp) ||
 	    (s->batching && map_batch(c, s, eff, &items))) {
-		cJSON_Delete(items);
+		if (owned)
+			cJSON_Delete(items);
 		c->phase = PH_FAILED;
 		return;
 	}
 	f = xcalloc(1, sizeof *f);
+	f->own_items = owned;
+	/* Without ItemSelector (which may read any of $) or Retry (which
+	 * starts over from the same items), each item can move into its
+	 * iteration instead of being copied. */
+	f->move_items = !s->parameters && s->nretry == 0;
 	f->total = cJSON_GetArraySize(items);
 	f->results = xcalloc((size_t)(f->total ? f->total : 1), sizeof *f->results);
 	f->items = items;
@@ -1078,6 +1106,9 @@ static void map_start_next(cursor *c)
 					make_ready(c, PH_FANOUT_DONE);
 				return;
 			}
+		} else if (f->move_items) {
+			in = cJSON_DetachItemViaPointer(f->items, item);
+			js_size_forget(f->items);
 		} else {
 			in = js_dup(item);
 		}
@@ -1309,6 +1340,46 @@ static int fail_string(cursor *c, const asl_str *f, const cJSON *eff, char **out
 	return 0;
 }
 
+/* The input of a Task, Parallel or Map attempt (task_input): Parameters
+ * evaluated against the effective input eff (owned, when not NULL, is
+ * taken), or the effective input itself.  Run at entry and again before
+ * every retry, as AWS does ($$.State.RetryCount changes). */
+static int prepare_input(cursor *c, const asl_state *s, const cJSON *eff, cJSON *owned)
+{
+	cJSON_Delete(c->task_input);
+	c->task_input = NULL;
+	if (s->type != ASL_MAP && s->parameters) {
+		c->task_input = apply_tpl(c, s->parameters, eff);
+		cJSON_Delete(owned);
+		return c->task_input ? 0 : -1;
+	}
+	if (s->type == ASL_MAP && !owned && eff == c->input && s->ncatch == 0 &&
+	    s->nretry == 0 && !s->result_null &&
+	    (!s->result_path || jp_steps(s->result_path) == 0)) {
+		/* The raw input is dead after a Map whose result replaces it and
+		 * which has no Retry or Catch to need it again: move it. */
+		c->task_input = c->input;
+		c->input = cJSON_CreateNull();
+		return 0;
+	}
+	c->task_input = owned ? owned : js_dup(eff);
+	return 0;
+}
+
+/* A retry: the effective input and Parameters again, then the attempt. */
+static void reattempt(cursor *c)
+{
+	const asl_state *s = &c->m->states[c->state];
+	const cJSON *eff;
+	cJSON *owned;
+
+	if (apply_input_path(c, s, &eff, &owned) || prepare_input(c, s, eff, owned)) {
+		c->phase = PH_FAILED;
+		return;
+	}
+	c->phase = PH_ATTEMPT;
+}
+
 static void enter_state(cursor *c)
 {
 	const asl_state *s = &c->m->states[c->state];
@@ -1348,6 +1419,8 @@ static void enter_state(cursor *c)
 			result = js_dup(s->result);
 		else if (s->parameters && !(result = apply_tpl(c, s->parameters, eff)))
 			break;
+		else if (s->move_input && !owned)
+			result = jp_detach(s->input_path, c->input);
 		else if (!s->parameters)
 			result = owned ? owned : (eff == c->input ? c->input : js_dup(eff));
 		if (result == owned)
@@ -1412,19 +1485,12 @@ static void enter_state(cursor *c)
 	case ASL_TASK:
 	case ASL_PARALLEL:
 	case ASL_MAP:
-		/* Parameters are evaluated once; retries reuse them. */
-		if (s->type != ASL_MAP && s->parameters) {
-			if (!(c->task_input = apply_tpl(c, s->parameters, eff))) {
-				c->phase = PH_FAILED;
-				break;
-			}
-		} else if (s->type == ASL_MAP) {
-			c->task_input = owned ? owned : js_dup(eff);
+		if (prepare_input(c, s, eff, owned)) {
 			owned = NULL;
-		} else {
-			c->task_input = owned ? owned : js_dup(eff);
-			owned = NULL;
+			c->phase = PH_FAILED;
+			break;
 		}
+		owned = NULL;
 		c->phase = PH_ATTEMPT;
 		break;
 	default:
@@ -1681,6 +1747,9 @@ static void step(cursor *c)
 		case PH_ATTEMPT:
 			attempt(c);
 			break;
+		case PH_REATTEMPT:
+			reattempt(c);
+			break;
 		case PH_WAIT_DONE: {
 			const asl_state *s = &c->m->states[c->state];
 			cJSON *eff = c->task_input;
@@ -1731,7 +1800,7 @@ static void fire(sl_engine *g, tentry t)
 		break;
 	case TM_RETRY:
 		timer_clear(c);
-		make_ready(c, PH_ATTEMPT);
+		make_ready(c, PH_REATTEMPT);
 		break;
 	case TM_TASK_TIMEOUT:
 		c->tmo_seq = 0;
@@ -1902,7 +1971,9 @@ sl_exec *ex_start(sl_engine *g, asl_machine *m, const sl_exec_opts *o, cJSON *in
 			   o->express ? "express" : "execution", x->sm_name, x->name);
 	x->role = o->role_arn ? xstrdup(o->role_arn) :
 		xasprintf("arn:aws:iam::%s:role/StepFunctionsRole", acct);
-	x->input = input ? input : cJSON_CreateObject();
+	if (!input)
+		input = cJSON_CreateObject();
+	x->input = o->input_text ? xstrdup(o->input_text) : js_print(input);
 	x->keep = !o->express || o->keep_history;
 	x->status = EX_RUNNING;
 	x->start = ex_engine_now(g);
@@ -1911,10 +1982,10 @@ sl_exec *ex_start(sl_engine *g, asl_machine *m, const sl_exec_opts *o, cJSON *in
 		g->execs->prev = x;
 	g->execs = x;
 	g->running++;
-	x->root = cursor_new(x, m, js_dup(x->input), NULL);
+	x->root = cursor_new(x, m, input, NULL);
 	e = emit(x->root, EV_EXECUTION_STARTED);
 	if (x->keep || g->o.observer)
-		e->data = js_print(x->input);
+		e->data = xstrdup(x->input);
 	e->resource = xstrdup(x->role);
 	done_event(x->root, e);
 	x->root->last = 0; /* AWS: the first state's Entered has previousEventId 0 */
@@ -1987,7 +2058,7 @@ void ex_free(sl_exec *x)
 		g->execs = x->next;
 	if (x->next)
 		x->next->prev = x->prev;
-	cJSON_Delete(x->input);
+	free(x->input);
 	cJSON_Delete(x->output);
 	cJSON_Delete(x->ctx_exec);
 	cJSON_Delete(x->ctx_sm);
@@ -2013,7 +2084,7 @@ const char *ex_status_name(ex_status s)
 ex_status ex_get_status(const sl_exec *x) { return x->status; }
 const char *ex_arn(const sl_exec *x) { return x->arn; }
 const char *ex_name(const sl_exec *x) { return x->name; }
-const cJSON *ex_input(const sl_exec *x) { return x->input; }
+const char *ex_input(const sl_exec *x) { return x->input; }
 const cJSON *ex_output(const sl_exec *x) { return x->output; }
 const char *ex_error(const sl_exec *x) { return x->error; }
 const char *ex_cause(const sl_exec *x) { return x->cause; }

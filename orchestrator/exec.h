@@ -52,7 +52,8 @@ typedef struct sl_engine_opts {
 	double wait_scale;          /* multiplies Wait and retry delays; 1 */
 	int virtual_clock;          /* tests: time jumps instead of sleeping */
 	double start_time;          /* virtual clock's start; 0 = now */
-	unsigned int seed;          /* jitter and MathRandom without seed */
+	unsigned int seed;          /* jitter and execution names */
+	long max_payload;           /* bytes; 0 = AWS's 256 KiB, < 0 = none */
 	sl_task_handler tasks;      /* may be zero: Tasks then fail */
 	ex_observer observer;
 	void *observer_ud;
@@ -77,10 +78,14 @@ typedef struct sl_exec_opts {
 	const char *region;             /* "us-east-1" if NULL */
 	const char *role_arn;           /* a default role if NULL */
 	int express;                    /* EXPRESS: no history unless keep_history */
+	const char *input_text;         /* the input as the caller wrote it, kept
+					 * verbatim as AWS does; printed if NULL */
 	int keep_history;
 } sl_exec_opts;
 
-/* Starts an execution of m (a reference is taken) with input (taken).
+/* Starts an execution of m (a reference is taken) with input (taken; the
+ * input text, opts->input_text or printed, is what history and
+ * $$.Execution.Input show).
  * The execution runs when the engine runs; it stays in the engine, with
  * its outcome, until ex_free. */
 sl_exec *ex_start(sl_engine *g, asl_machine *m, const sl_exec_opts *o, cJSON *input);
@@ -92,7 +97,8 @@ void ex_stop(sl_exec *x, const char *error, const char *cause);
 ex_status ex_get_status(const sl_exec *x);
 const char *ex_arn(const sl_exec *x);
 const char *ex_name(const sl_exec *x);
-const cJSON *ex_input(const sl_exec *x);
+/* The input as given to ex_start, text (borrowed). */
+const char *ex_input(const sl_exec *x);
 /* The output (borrowed), NULL unless SUCCEEDED. */
 const cJSON *ex_output(const sl_exec *x);
 const char *ex_error(const sl_exec *x);

@@ -76,7 +76,8 @@ void hist_free(hist *h)
 	for (i = 0; i < h->n; i++) {
 		hist_event *e = &h->v[i];
 
-		free(e->data);
+		if (!e->data_shared)
+			free(e->data);
 		free(e->error);
 		free(e->cause);
 		free(e->resource);

@@ -84,11 +84,19 @@ enum {
 #define JRAND_MASK       ((1ULL << JRAND_BITS) - 1)
 #define JRAND_INT_BITS   31
 
-/* Base64. */
+/* Base64: four 6-bit characters carry three 8-bit bytes. */
 #define B64_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 #define B64_BITS     6
-#define B64_GROUP    4    /* characters per group of 3 bytes */
+#define B64_GROUP    4
+#define BYTE_BITS    8
 #define BYTE_MASK    0xFF
+
+/* Hexadecimal digits of a byte. */
+#define NIBBLE_BITS  4
+#define NIBBLE_MASK  0x0F
+
+/* The type bits of cJSON's `type` field (the rest are flags). */
+#define CJSON_TYPE_MASK 0xFF
 
 /* FNV-1a, for ArrayUnique's hash table. */
 #define FNV_OFFSET 1469598103934665603ULL
@@ -233,7 +241,7 @@ static unsigned arg_mask(const fn_def *d, int i)
 
 static unsigned type_of(const cJSON *v)
 {
-	switch (v ? v->type & 0xff : cJSON_NULL) {
+	switch (v ? v->type & CJSON_TYPE_MASK : cJSON_NULL) {
 	case cJSON_String: return T_STR;
 	case cJSON_Number: return T_NUM;
 	case cJSON_True:
@@ -834,12 +842,6 @@ static int64_t java_long(double x)
 	return (int64_t)x;
 }
 
-/* The number as JSON text, for messages; owned. */
-static char *num_text(const cJSON *v)
-{
-	return js_print(v);
-}
-
 /* Length in Java characters (UTF-16 code units) of UTF-8 text. */
 static size_t utf16_length(const char *s)
 {
@@ -915,6 +917,9 @@ static int format_walk(const char *t, int escapes, const cJSON **args,
 	return 0;
 }
 
+/* States.Format(template, values...): each "{}" of the template replaced
+ * by the next value, strings as they are and anything else as JSON text.
+ * The number of values must equal the number of placeholders. */
 static cJSON *h_format(fn_args *a, char **why)
 {
 	int literal = a->src[0].kind == ARG_LIT;
@@ -932,13 +937,15 @@ static cJSON *h_format(fn_args *a, char **why)
 		*why = xstrdup("number of arguments do not match the occurrences of {}");
 		return NULL;
 	}
-	format_walk(t, literal, a->v + 1, &out, &count, why);
+	format_walk(t, literal, a->v + 1, &out, &count, why);   /* cannot fail now */
 	s = sb_take(&out);
 	res = cJSON_CreateString(s);
 	free(s);
 	return res;
 }
 
+/* States.StringToJson(text): the JSON value the text holds; blank text
+ * is null, as on AWS. */
 static cJSON *h_string_to_json(fn_args *a, char **why)
 {
 	const char *s = a->v[0]->valuestring;
@@ -950,7 +957,7 @@ static cJSON *h_string_to_json(fn_args *a, char **why)
 	v = js_parse(s, len, &off);
 	if (!v)
 		*why = xasprintf("the string is not valid JSON (error at "
-				 "character %zu)", off);
+				 "offset %zu)", off);
 	return v;
 }
 
@@ -973,6 +980,11 @@ static cJSON *h_array(fn_args *a, char **why)
 	return arr;
 }
 
+/* States.ArrayPartition(array, size): consecutive chunks of `size`
+ * elements, the last one holding what remains.  The elements are moved
+ * when the array is the evaluator's, copied when it is the input's.  The
+ * size is a double because a rounded JSON number may exceed any integer
+ * type. */
 static cJSON *h_array_partition(fn_args *a, char **why)
 {
 	double size = java_round(a->v[1]->valuedouble);
@@ -980,7 +992,7 @@ static cJSON *h_array_partition(fn_args *a, char **why)
 	double filled = 0;
 
 	if (size < 1) {
-		char *n = num_text(a->v[1]);
+		char *n = js_print(a->v[1]);
 
 		*why = xasprintf("the chunk size must be a positive integer, "
 				 "not %s", n);
@@ -1013,6 +1025,10 @@ static cJSON *h_array_contains(fn_args *a, char **why)
 	return cJSON_CreateFalse();
 }
 
+/* States.ArrayRange(start, end, step): start, start+step, ... up to and
+ * including end, at most SL_MAX_ARRAY_RANGE elements; a step pointing
+ * away from end gives an empty array.  The count is computed before
+ * anything is built. */
 static cJSON *h_array_range(fn_args *a, char **why)
 {
 	int64_t start = java_int(a->v[0]->valuedouble);
@@ -1041,13 +1057,15 @@ static cJSON *h_array_range(fn_args *a, char **why)
 	return res;
 }
 
+/* States.ArrayGetItem(array, index): the element at a zero-based index
+ * that must lie inside the array. */
 static cJSON *h_array_get_item(fn_args *a, char **why)
 {
 	double idx = java_round(a->v[1]->valuedouble);
 	int n = cJSON_GetArraySize(a->v[0]);
 
 	if (idx < 0 || idx >= n) {
-		char *t = num_text(a->v[1]);
+		char *t = js_print(a->v[1]);
 
 		*why = xasprintf("the index %s is out of bounds for an array of "
 				 "%d element%s", t, n, n == 1 ? "" : "s");
@@ -1152,6 +1170,8 @@ static cJSON *h_array_unique(fn_args *a, char **why)
 	return res;
 }
 
+/* States.Base64Encode(text): the standard Base64 of the text's UTF-8
+ * bytes, padded, on one line. */
 static cJSON *h_base64_encode(fn_args *a, char **why)
 {
 	const char *s = a->v[0]->valuestring;
@@ -1170,7 +1190,9 @@ static cJSON *h_base64_encode(fn_args *a, char **why)
 
 /* The length of the well-formed UTF-8 sequence at s (of n bytes), or 0
  * when s starts an ill-formed one; *bad is then the number of bytes of
- * its maximal subpart, which one U+FFFD replaces. */
+ * its maximal subpart, which one U+FFFD replaces (the Unicode Standard's
+ * recommended practice, which Java's decoder follows).  The byte ranges
+ * are those of Table 3-7, "Well-Formed UTF-8 Byte Sequences". */
 static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
 {
 	size_t need, i;
@@ -1225,18 +1247,23 @@ static cJSON *h_base64_decode(fn_args *a, char **why)
 			continue;
 		bits = (bits << B64_BITS) | (unsigned long)(pos - B64_ALPHABET);
 		if (++have == B64_GROUP) {
-			sb_putc(&bytes, (char)((bits >> 16) & BYTE_MASK));
-			sb_putc(&bytes, (char)((bits >> 8) & BYTE_MASK));
+			sb_putc(&bytes, (char)((bits >> 2 * BYTE_BITS) & BYTE_MASK));
+			sb_putc(&bytes, (char)((bits >> BYTE_BITS) & BYTE_MASK));
 			sb_putc(&bytes, (char)(bits & BYTE_MASK));
 			bits = 0;
 			have = 0;
 		}
 	}
+	/* A short last group: 2 characters (12 bits) hold one byte, 3 (18
+	 * bits) hold two; the low bits left over are padding.  A single
+	 * character holds no whole byte and is dropped. */
 	if (have == 2) {
-		sb_putc(&bytes, (char)((bits >> 4) & BYTE_MASK));
+		sb_putc(&bytes, (char)((bits >> (2 * B64_BITS - BYTE_BITS)) & BYTE_MASK));
 	} else if (have == 3) {
-		sb_putc(&bytes, (char)((bits >> 10) & BYTE_MASK));
-		sb_putc(&bytes, (char)((bits >> 2) & BYTE_MASK));
+		int spare = 3 * B64_BITS - 2 * BYTE_BITS;
+
+		sb_putc(&bytes, (char)((bits >> (spare + BYTE_BITS)) & BYTE_MASK));
+		sb_putc(&bytes, (char)((bits >> spare) & BYTE_MASK));
 	}
 	for (i = 0; i < bytes.n; i += len ? len : bad) {
 		const unsigned char *b = (const unsigned char *)bytes.s + i;
@@ -1261,6 +1288,8 @@ static cJSON *h_base64_decode(fn_args *a, char **why)
 	return res;
 }
 
+/* States.Hash(text, algorithm): the lowercase hexadecimal digest of the
+ * text's UTF-8 bytes; the algorithm name is matched exactly. */
 static cJSON *h_hash(fn_args *a, char **why)
 {
 	static const struct {
@@ -1293,8 +1322,8 @@ static cJSON *h_hash(fn_args *a, char **why)
 		return NULL;
 	}
 	for (k = 0; k < mdlen; k++) {
-		out[2 * k] = hex[md[k] >> 4];
-		out[2 * k + 1] = hex[md[k] & 0x0F];
+		out[2 * k] = hex[md[k] >> NIBBLE_BITS];
+		out[2 * k + 1] = hex[md[k] & NIBBLE_MASK];
 	}
 	out[2 * mdlen] = '\0';
 	return cJSON_CreateString(out);
@@ -1364,7 +1393,7 @@ static cJSON *h_math_random(fn_args *a, char **why)
 
 	for (i = 0; i < a->n; i++) {
 		if (!in_int32(a->v[i]->valuedouble)) {
-			char *t = num_text(a->v[i]);
+			char *t = js_print(a->v[i]);
 
 			*why = xasprintf("%s is outside the integer range "
 					 "-2147483648 to 2147483647", t);
@@ -1394,6 +1423,9 @@ static cJSON *h_math_random(fn_args *a, char **why)
 					   jrand_next_int(&r, (int32_t)(end - start))));
 }
 
+/* States.MathAdd(a, b): the sum of the two numbers rounded as Java's
+ * Math.round does.  AWS documents the operands as 32-bit integers; the sum
+ * must be one too. */
 static cJSON *h_math_add(fn_args *a, char **why)
 {
 	double x = java_round(a->v[0]->valuedouble);
@@ -1402,7 +1434,7 @@ static cJSON *h_math_add(fn_args *a, char **why)
 
 	for (i = 0; i < 2; i++) {
 		if (!in_int32(i ? y : x)) {
-			char *t = num_text(a->v[i]);
+			char *t = js_print(a->v[i]);
 
 			*why = xasprintf("%s is outside the integer range "
 					 "-2147483648 to 2147483647", t);
@@ -1441,6 +1473,9 @@ static int is_delimiter(const char *c, size_t n, const char *delims)
 	return 0;
 }
 
+/* States.StringSplit(text, delimiters): the non-empty pieces of text
+ * between characters that appear in `delimiters`, as Java's
+ * StringTokenizer splits. */
 static cJSON *h_string_split(fn_args *a, char **why)
 {
 	const char *s = a->v[0]->valuestring, *d = a->v[1]->valuestring;
@@ -1466,6 +1501,7 @@ static cJSON *h_string_split(fn_args *a, char **why)
 	return res;
 }
 
+/* States.UUID(): a random version 4 UUID in lowercase. */
 static cJSON *h_uuid(fn_args *a, char **why)
 {
 	unsigned char b[UUID_BYTES];

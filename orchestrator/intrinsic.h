@@ -23,9 +23,12 @@ void fn_free(fn_expr *f);
 const char *fn_text(const fn_expr *f);
 
 /* Evaluates f; returns an owned value.  On failure returns NULL and fills
- * err with States.IntrinsicFailure (bad argument values) or States.Runtime
- * (a path argument that matches nothing), the cause saying which function
- * and why; the executor prefixes the state's name to the cause. */
+ * err with States.Runtime, as AWS does for both bad argument values
+ * ("Invalid arguments in States.X") and a path argument that matches
+ * nothing; the cause says which function and why, and the executor
+ * prefixes the state's name to it.  Arity and literal argument types are
+ * checked earlier, by fn_compile, so a definition with them wrong is
+ * refused at validation (stricter than AWS, which fails at run time). */
 cJSON *fn_eval(const fn_expr *f, const jp_env *env, aslerr *err);
 
 #endif

@@ -992,17 +992,19 @@ int jp_assign(const jpath *p, cJSON **root, cJSON *value)
 		cJSON *next = st->kind == ST_NAME ? js_get(node, st->name) :
 			      (cJSON *)array_at(node, st->index);
 
+		js_size_forget(node);
 		if (!next) {
 			next = cJSON_CreateObject();
-			cJSON_AddItemToObject(node, st->name, next);
+			cJSON_AddItemToObjectCS(node, st->name, next);
 		}
 		node = next;
 	}
 	{
 		const step *last = &p->steps[p->nsteps - 1];
 
+		js_size_forget(node);
 		if (last->kind == ST_NAME) {
-			js_set(node, last->name, value);
+			js_set_const(node, last->name, value);
 		} else {
 			int n = cJSON_GetArraySize(node);
 			long ix = last->index < 0 ? last->index + n : last->index;
@@ -1025,10 +1027,30 @@ cJSON *jp_detach(const jpath *p, cJSON *root)
 		const step *st = &p->steps[i];
 
 		parent = node;
+		js_size_forget(parent);
 		node = st->kind == ST_NAME ? js_get(node, st->name) :
 		       (cJSON *)array_at(node, st->index);
 	}
 	if (node && parent)
 		cJSON_DetachItemViaPointer(parent, node);
 	return node;
+}
+
+int jp_prefix(const jpath *a, const jpath *b)
+{
+	int i;
+
+	if (a->root != b->root || !a->definite || !b->definite || a->nsteps > b->nsteps)
+		return 0;
+	if (a->root == JP_ROOT_VAR && strcmp(a->var, b->var) != 0)
+		return 0;
+	for (i = 0; i < a->nsteps; i++) {
+		const step *x = &a->steps[i], *y = &b->steps[i];
+
+		if (x->kind != y->kind)
+			return 0;
+		if (x->kind == ST_NAME ? strcmp(x->name, y->name) != 0 : x->index != y->index)
+			return 0;
+	}
+	return 1;
 }

@@ -66,8 +66,13 @@ cJSON *jp_eval_copy(const jpath *p, const jp_env *env);
 /* Writes value at the reference path p inside *root, as ResultPath does:
  * "$" replaces the whole root; missing objects on the way are created.
  * Takes value in every case.  Returns 0, or -1 when a step meets a
- * non-object (or an index out of range); then *root is unchanged. */
+ * non-object (or an index out of range); then *root is unchanged.  The
+ * keys it adds point into p (no copy): p must outlive *root. */
 int jp_assign(const jpath *p, cJSON **root, cJSON *value);
+
+/* Whether the definite path a is a prefix of (or equal to) the definite
+ * path b: same root, and b's first steps are a's steps. */
+int jp_prefix(const jpath *a, const jpath *b);
 
 /* Returns the node at the definite path p inside root, detached from its
  * parent (so the caller owns it), or NULL when it does not exist.  "$"

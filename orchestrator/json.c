@@ -2,6 +2,7 @@
 #include "json.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,13 +20,208 @@ cJSON *js_dup(const cJSON *v)
 	return d;
 }
 
+/* A growable output buffer for the printers. */
+typedef struct obuf {
+	char *s;
+	size_t n, cap;
+	FILE *out;        /* streaming: flush to out instead of growing */
+} obuf;
+
+#define OB_STREAM_CHUNK 65536
+
+static void ob_grow(obuf *b, size_t more)
+{
+	if (b->out && b->n + more + 1 > b->cap && b->n > 0) {
+		fwrite(b->s, 1, b->n, b->out);
+		b->n = 0;
+	}
+	if (b->n + more + 1 <= b->cap)
+		return;
+	while (b->n + more + 1 > b->cap)
+		b->cap = b->cap ? b->cap * 2 : 256;
+	b->s = xrealloc(b->s, b->cap);
+}
+
+static void ob_put(obuf *b, const char *s, size_t n)
+{
+	ob_grow(b, n);
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+}
+
+static void ob_ch(obuf *b, char c)
+{
+	ob_grow(b, 1);
+	b->s[b->n++] = c;
+}
+
+/* Formats a number as cJSON does (integers plainly, others in the
+ * shortest of %.15g / %.17g that reads back exactly), but finds the common
+ * short decimals without printf: history and outputs print every value of
+ * every state, so this is on the hot path. */
+static int format_number(double d, char *buf, size_t size)
+{
+	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+		1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+	double a = fabs(d);
+	int k, n;
+
+	if (!isfinite(d))
+		return snprintf(buf, size, "null");
+	if (a < 1e15 && floor(d) == d)
+		return snprintf(buf, size, "%lld", (long long)d);
+	if (a >= 1e-4 && a < 1e15) {
+		for (k = 1; k <= 15; k++) {
+			double v = a * pow10[k];
+			double r = floor(v + 0.5);
+			long long iv;
+			char digits[24];
+			int len, intlen, i, o = 0;
+
+			if (v >= 9007199254740992.0)
+				break;
+			if (r != v && fabs(r - v) > v * 1e-15)
+				continue;
+			iv = (long long)r;
+			len = snprintf(digits, sizeof digits, "%lld", iv);
+			/* digits = integer part followed by k fraction digits */
+			if (len <= k) {
+				memmove(digits + (k - len + 1), digits, (size_t)len + 1);
+				memset(digits, '0', (size_t)(k - len + 1));
+				len = k + 1;
+			}
+			intlen = len - k;
+			if (d < 0)
+				buf[o++] = '-';
+			for (i = 0; i < intlen; i++)
+				buf[o++] = digits[i];
+			buf[o++] = '.';
+			for (i = intlen; i < len; i++)
+				buf[o++] = digits[i];
+			while (buf[o - 1] == '0')
+				o--;
+			buf[o] = '\0';
+			if (strtod(buf, NULL) == d)
+				return o;
+			break;
+		}
+	}
+	n = snprintf(buf, size, "%1.15g", d);
+	if (strtod(buf, NULL) != d)
+		n = snprintf(buf, size, "%1.17g", d);
+	return n;
+}
+
+static void print_string(obuf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+
+	ob_ch(b, '"');
+	for (; *p; p++) {
+		const char *esc = NULL;
+		char u[8];
+
+		switch (*p) {
+		case '"':  esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		default:
+			if (*p < 0x20) {
+				snprintf(u, sizeof u, "\\u%04x", *p);
+				esc = u;
+			}
+		}
+		if (!esc)
+			continue;
+		ob_put(b, (const char *)run, (size_t)(p - run));
+		ob_put(b, esc, strlen(esc));
+		run = p + 1;
+	}
+	ob_put(b, (const char *)run, (size_t)(p - run));
+	ob_ch(b, '"');
+}
+
+static void indent(obuf *b, int depth)
+{
+	ob_ch(b, '\n');
+	ob_grow(b, (size_t)depth * 2);
+	memset(b->s + b->n, ' ', (size_t)depth * 2);
+	b->n += (size_t)depth * 2;
+}
+
+/* pretty < 0: compact; otherwise the current depth of indentation. */
+static void print_value(obuf *b, const cJSON *v, int pretty)
+{
+	const cJSON *c;
+	char num[40];
+	int obj;
+
+	switch (v->type & 0xff) {
+	case cJSON_NULL:   ob_put(b, "null", 4); return;
+	case cJSON_True:   ob_put(b, "true", 4); return;
+	case cJSON_False:  ob_put(b, "false", 5); return;
+	case cJSON_Number:
+		ob_put(b, num, (size_t)format_number(v->valuedouble, num, sizeof num));
+		return;
+	case cJSON_String: print_string(b, v->valuestring); return;
+	case cJSON_Raw:    ob_put(b, v->valuestring, strlen(v->valuestring)); return;
+	case cJSON_Array:
+	case cJSON_Object:
+		obj = (v->type & 0xff) == cJSON_Object;
+		ob_ch(b, obj ? '{' : '[');
+		for (c = v->child; c; c = c->next) {
+			if (c != v->child)
+				ob_ch(b, ',');
+			if (pretty >= 0)
+				indent(b, pretty + 1);
+			if (obj) {
+				print_string(b, c->string);
+				ob_put(b, pretty >= 0 ? ": " : ":", pretty >= 0 ? 2 : 1);
+			}
+			print_value(b, c, pretty >= 0 ? pretty + 1 : -1);
+		}
+		if (pretty >= 0 && v->child)
+			indent(b, pretty);
+		ob_ch(b, obj ? '}' : ']');
+		return;
+	default:
+		ob_put(b, "null", 4);
+	}
+}
+
 char *js_print(const cJSON *v)
 {
-	char *s = cJSON_PrintUnformatted(v);
+	obuf b = { 0 };
 
-	if (!s)
-		abort();
-	return s;
+	print_value(&b, v, -1);
+	ob_grow(&b, 0);
+	b.s[b.n] = '\0';
+	return b.s;
+}
+
+void js_print_file(FILE *out, const cJSON *v, int pretty)
+{
+	obuf b = { NULL, 0, 0, out };
+
+	b.cap = OB_STREAM_CHUNK;
+	b.s = xmalloc(b.cap);
+	print_value(&b, v, pretty ? 0 : -1);
+	fwrite(b.s, 1, b.n, out);
+	free(b.s);
+}
+
+char *js_print_pretty(const cJSON *v)
+{
+	obuf b = { 0 };
+
+	print_value(&b, v, 0);
+	ob_grow(&b, 0);
+	b.s[b.n] = '\0';
+	return b.s;
 }
 
 cJSON *js_parse(const char *text, size_t len, size_t *err_off)
@@ -114,11 +310,15 @@ void js_set_const(cJSON *obj, const char *key, cJSON *v)
 {
 	cJSON *old = js_get(obj, key);
 
-	if (old) {
-		cJSON_ReplaceItemViaPointer(obj, old, v);
+	if (!old) {
+		cJSON_AddItemToObjectCS(obj, key, v);
 		return;
 	}
-	cJSON_AddItemToObjectCS(obj, key, v);
+	if (v->string && !(v->type & cJSON_StringIsConst))
+		free(v->string);
+	v->string = (char *)key;
+	v->type |= cJSON_StringIsConst;
+	cJSON_ReplaceItemViaPointer(obj, old, v);
 }
 
 const char *js_type_name(const cJSON *v)
@@ -144,11 +344,88 @@ int js_is_integer(const cJSON *v)
 	return isfinite(d) && floor(d) == d && fabs(d) < 9.2e18;
 }
 
+static size_t string_size(const char *s)
+{
+	size_t n = 2;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\' || *p == '\b' || *p == '\f' ||
+		    *p == '\n' || *p == '\r' || *p == '\t')
+			n += 2;
+		else if (*p < 0x20)
+			n += 6;
+		else
+			n++;
+	}
+	return n;
+}
+
+static size_t number_size(const cJSON *v)
+{
+	double d = v->valuedouble;
+	char buf[40];
+
+	if (js_is_integer(v) && fabs(d) < 1e15) {
+		long long x = (long long)d;
+		size_t k = x < 0 ? 2 : 1;
+
+		if (x < 0)
+			x = -x;
+		while (x >= 10) {
+			x /= 10;
+			k++;
+		}
+		return k;
+	}
+	return (size_t)format_number(d, buf, sizeof buf);
+}
+
+/* Walks the tree instead of printing it: the payload limit is checked on
+ * every state's output, so this must not allocate.  The size of an array
+ * or object is cached in its (otherwise unused) valuedouble, as size + 1;
+ * cJSON_Duplicate copies it along with the content it describes, and the
+ * code that changes a container in place calls js_size_forget on it and
+ * its ancestors (jp_assign, jp_detach). */
 size_t js_printed_size(const cJSON *v)
 {
-	char *s = js_print(v);
-	size_t n = strlen(s);
+	const cJSON *c;
+	size_t n;
 
-	free(s);
-	return n;
+	if ((cJSON_IsArray(v) || cJSON_IsObject(v)) && v->valuedouble > 0)
+		return (size_t)v->valuedouble - 1;
+
+	switch (v->type & 0xff) {
+	case cJSON_NULL:
+	case cJSON_True:
+		return 4;
+	case cJSON_False:
+		return 5;
+	case cJSON_Number:
+		return number_size(v);
+	case cJSON_String:
+		return string_size(v->valuestring);
+	case cJSON_Raw:
+		return strlen(v->valuestring);
+	case cJSON_Array:
+	case cJSON_Object:
+		n = 2;
+		for (c = v->child; c; c = c->next) {
+			if (c != v->child)
+				n++;
+			if ((v->type & 0xff) == cJSON_Object)
+				n += string_size(c->string) + 1;
+			n += js_printed_size(c);
+		}
+		((cJSON *)v)->valuedouble = (double)n + 1;
+		return n;
+	default:
+		return 0;
+	}
+}
+
+void js_size_forget(cJSON *v)
+{
+	if (v && (cJSON_IsArray(v) || cJSON_IsObject(v)))
+		v->valuedouble = 0;
 }

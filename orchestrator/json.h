@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Ownership, stated once for the whole orchestrator:
  *
@@ -17,12 +18,20 @@
  *   preferred to copying on the hot path; js_dup is the only deep copy.
  *
  *   Compiled definitions (asl.h) own their cJSON constants for the life of
- *   the definition; executions copy what they need from them. */
+ *   the definition; executions copy what they need from them.  Object keys
+ *   written by templates and ResultPath point into the definition
+ *   (cJSON_StringIsConst) instead of being copied, so a value built by an
+ *   execution must be printed or js_dup'ed before its definition is
+ *   released (executions hold a reference until they are freed). */
 
 /* Deep copy; returns owned.  NULL in, NULL out. */
 cJSON *js_dup(const cJSON *v);
 /* Compact text (AWS style: no white space); returns an owned string. */
 char *js_print(const cJSON *v);
+/* Indented text (two spaces) for people; returns an owned string. */
+char *js_print_pretty(const cJSON *v);
+/* Writes v to out, compact or indented, without building the whole text. */
+void js_print_file(FILE *out, const cJSON *v, int pretty);
 /* Parses exactly one JSON text of len bytes; returns owned, or NULL with
  * *err_off set to the byte offset of the problem. */
 cJSON *js_parse(const char *text, size_t len, size_t *err_off);
@@ -33,14 +42,20 @@ int js_equal(const cJSON *a, const cJSON *b);
 cJSON *js_get(const cJSON *obj, const char *key);
 /* Sets obj[key] = v, replacing an existing member; takes v. */
 void js_set(cJSON *obj, const char *key, cJSON *v);
-/* Like js_set with a key the caller guarantees outlives obj (no copy). */
+/* Like js_set with a key the caller guarantees outlives obj (no copy):
+ * templates and ResultPath use the key strings of the compiled definition,
+ * which every execution keeps alive (see the rule above). */
 void js_set_const(cJSON *obj, const char *key, cJSON *v);
 /* Type name as AWS's messages write it: "string", "number", "boolean",
  * "null", "object", "array". */
 const char *js_type_name(const cJSON *v);
 /* Whether a number is integral and fits in a long long. */
 int js_is_integer(const cJSON *v);
-/* Returns the number of bytes of js_print(v) without keeping the text. */
+/* Returns the number of bytes of js_print(v), without printing; the size
+ * of a container is cached in it (see json.c). */
 size_t js_printed_size(const cJSON *v);
+/* Forgets the cached size of a container whose members change in place;
+ * callers do it for every container from the root down to the change. */
+void js_size_forget(cJSON *v);
 
 #endif

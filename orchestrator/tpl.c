@@ -191,7 +191,7 @@ static cJSON *eval_node(const tpl *t, const char *field, const jp_env *env, asle
 				cJSON_Delete(out);
 				return NULL;
 			}
-			cJSON_AddItemToObject(out, m->key, v);
+			cJSON_AddItemToObjectCS(out, m->key, v);
 		}
 		return out;
 	}

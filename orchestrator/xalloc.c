@@ -2,6 +2,7 @@
 #include "xalloc.h"
 
 #include <cjson/cJSON.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,4 +93,8 @@ void xalloc_init(void)
 	cJSON_Hooks hooks = { xmalloc, free };
 
 	cJSON_InitHooks(&hooks);
+	/* Payloads up to 256 KiB are printed and freed on every transition;
+	 * keep such blocks in the heap instead of a fresh mmap each time. */
+	mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 }
