@@ -12,7 +12,8 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 CPPFLAGS += -std=c11 -D_GNU_SOURCE -Iorchestrator -MMD -MP
 LDLIBS  := -lcjson -lcrypto -lm
 
-B := build
+B ?= build
+BIN ?= steplocal
 
 # Debian packages the build and the tests need.
 DEB_PKGS := libcjson-dev libyaml-dev libzip-dev libcurl4-openssl-dev \
@@ -46,7 +47,7 @@ LIB := $(B)/liborch.a
 
 .PHONY: all deps test test-unit test-cli bench test-asan demo clean
 
-all: $(B)/.deps steplocal
+all: $(B)/.deps $(BIN)
 
 # `make deps` installs what is missing; `make` runs it once per build folder.
 deps:
@@ -74,36 +75,37 @@ $(LIB): $(ORCH_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-steplocal: $(B)/$(MAIN_SRC:.c=.o) $(LIB)
+$(BIN): $(B)/$(MAIN_SRC:.c=.o) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/unit/%: tests/unit/%.c $(LIB) | $(B)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
 test: test-unit test-cli
 
-test-unit: $(UNIT_TESTS:%=$(B)/%) steplocal
+test-unit: $(UNIT_TESTS:%=$(B)/%)
 	@fail=0; for t in $(UNIT_TESTS:%=$(B)/%); do \
 	  echo "== $$t"; SL_CASES=tests/cases $$t || fail=1; done; \
 	exit $$fail
 
-test-cli: steplocal
-	@tests/cli/run.sh ./steplocal
+test-cli: $(BIN)
+	@tests/cli/run.sh ./$(BIN)
 
-bench: steplocal
-	@bench/run.sh ./steplocal
+bench: $(BIN)
+	@bench/run.sh ./$(BIN)
 
 # Everything rebuilt in build-asan/ with the sanitizers, then the same tests.
 test-asan:
-	@$(MAKE) --no-print-directory B=build-asan CC=clang OPT=-O1 \
+	@$(MAKE) --no-print-directory B=build-asan BIN=build-asan/steplocal CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
-demo: steplocal
-	./steplocal run --definition templates/hello/hello.asl.json --input-file templates/hello/input.json
+demo: $(BIN)
+	./$(BIN) run --definition templates/order/OrderWorkflow.asl.json --input-file templates/order/input.json \
+	  --mock-config templates/order/mocks.json --test-case HappyPath
 
 clean:
 	rm -rf build build-asan steplocal
 
--include $(ORCH_OBJS:.o=.d) $(B)/$(MAIN_SRC:.c=.d)
+-include $(ORCH_OBJS:.o=.d) $(B)/$(MAIN_SRC:.c=.d) $(UNIT_TESTS:%=$(B)/%.d)

@@ -166,6 +166,13 @@ static void live_event(void *ud, const sl_exec *x, const hist_event *e)
 	}
 }
 
+static void live_note(void *ud, const sl_exec *x, const char *state, const char *note)
+{
+	(void)ud;
+	(void)x;
+	fprintf(stderr, "\033[33m… %-8s\033[0m %s: %s\n", "", state, note);
+}
+
 static cJSON *result_json(const sl_exec *x)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -304,6 +311,19 @@ static cJSON *load_input(const run_opts *o, char **text_out)
 	return v;
 }
 
+/* A state machine run from a file is named after it, as far as its first
+ * dot: workflows/OrderWorkflow.asl.json runs as OrderWorkflow (the name
+ * that ARNs, $$.StateMachine.Name and mock configurations use). */
+static char *name_from_file(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	size_t n;
+
+	b = b ? b + 1 : path;
+	n = strcspn(b, ".");
+	return n ? xstrndup(b, n) : xstrdup("StateMachine");
+}
+
 static double mono_now(void)
 {
 	struct timespec ts;
@@ -324,7 +344,7 @@ static int cmd_run(int argc, char **argv)
 	sl_engine *g;
 	sl_exec *x;
 	cJSON *input, *out;
-	char *s, *input_text = NULL;
+	char *s, *input_text = NULL, *sm_name;
 	double t0, t1;
 	int rc;
 
@@ -344,6 +364,7 @@ static int cmd_run(int argc, char **argv)
 		asl_unref(m);
 		return EXIT_USAGE;
 	}
+	sm_name = name_from_file(o.definition);
 	if (o.mock_config) {
 		size_t len;
 		char *text = read_file(o.mock_config, &len), *err = NULL;
@@ -353,11 +374,17 @@ static int cmd_run(int argc, char **argv)
 		ms = cfg ? mock_load(cfg, &err) : NULL;
 		cJSON_Delete(cfg);
 		if (ms)
-			mc = mock_find(ms, o.name ? o.name : "StateMachine", o.test_case);
+			mc = mock_find(ms, sm_name, o.test_case);
 		if (!mc) {
-			fprintf(stderr, "steplocal: %s: %s\n", o.mock_config,
-				err ? err : ms ? "no such test case for this state machine" : "not valid JSON");
+			if (ms && !err)
+				fprintf(stderr, "steplocal: %s: no test case %s for state machine %s\n",
+					o.mock_config, o.test_case, sm_name);
+			else
+				fprintf(stderr, "steplocal: %s: %s\n", o.mock_config,
+					err ? err : "not valid JSON");
+			free(sm_name);
 			free(err);
+			free(input_text);
 			mock_free(ms);
 			cJSON_Delete(input);
 			asl_unref(m);
@@ -366,10 +393,12 @@ static int cmd_run(int argc, char **argv)
 	}
 	eo.wait_scale = o.wait_scale;
 	eo.max_payload = o.max_payload;
-	eo.seed = (unsigned int)time(NULL);
+	eo.seed = (unsigned int)time(NULL) ^ (unsigned int)getpid() ^ (unsigned int)(mono_now() * 1e6);
 	o.live = !o.quiet && !o.json && !o.history && isatty(2);
-	if (o.live)
+	if (o.live) {
 		eo.observer = live_event;
+		eo.noter = live_note;
+	}
 	if (ms) {
 		sl_task_handler none = { 0 };
 
@@ -377,6 +406,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	g = ex_engine_new(&eo);
 	xo.name = o.name;
+	xo.state_machine_name = sm_name;
 	xo.express = o.type && strcmp(o.type, "EXPRESS") == 0;
 	xo.keep_history = o.history;
 	xo.input_text = input_text;
@@ -420,6 +450,7 @@ static int cmd_run(int argc, char **argv)
 	ex_engine_free(g);
 	mock_free(ms);
 	asl_unref(m);
+	free(sm_name);
 	return rc;
 }
 

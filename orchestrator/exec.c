@@ -678,8 +678,7 @@ static void task_attempt(cursor *c)
 	if (timeout > 0)
 		timer_set(c, TM_TASK_TIMEOUT, timeout * g->o.wait_scale);
 	if (!g->o.tasks.start) {
-		ex_task_fail(t, "States.TaskFailed",
-			     "No task handler is configured for this resource");
+		ex_task_fail_unknown(t);
 		return;
 	}
 	g->o.tasks.start(g->o.tasks.ud, t);
@@ -785,6 +784,29 @@ const cJSON *ex_task_input(const sl_task *t) { return t->c->task_input; }
 const sl_exec *ex_task_exec(const sl_task *t) { return t->c->x; }
 int ex_task_attempt(const sl_task *t) { return t->attempt; }
 void ex_task_set_data(sl_task *t, void *data) { t->data = data; }
+
+void ex_task_fail_unknown(sl_task *t)
+{
+	const asl_state *s = &t->c->m->states[t->c->state];
+	const char *res = s->resource;
+	const cJSON *fn = js_get(t->c->task_input, "FunctionName");
+	char *cause;
+
+	if (is_lambda(res) || strncmp(res, "arn:aws:states:::lambda:invoke", 30) == 0) {
+		cause = xasprintf("Function not found: %s (Service: AWSLambda; Status Code: 404; "
+				  "Error Code: ResourceNotFoundException). steplocal: no function of "
+				  "the project has this name and no mocked response answers state '%s'.",
+				  is_lambda(res) ? res : cJSON_IsString(fn) ? fn->valuestring : "",
+				  s->name);
+		ex_task_fail(t, "Lambda.ResourceNotFoundException", cause);
+	} else {
+		cause = xasprintf("steplocal does not emulate the service integration %s; "
+				  "a mocked response (--mock-config) can answer state '%s'.",
+				  res, s->name);
+		ex_task_fail(t, "States.Runtime", cause);
+	}
+	free(cause);
+}
 
 void ex_task_succeed_after(sl_task *t, double delay, cJSON *result)
 {
@@ -1309,6 +1331,13 @@ static void wait_start(cursor *c, const asl_state *s, const cJSON *eff)
 	}
 	c->task_input = js_dup(eff);
 	c->phase = PH_IDLE;
+	if (g->o.noter) {
+		char *note = xasprintf("waiting %.10gs%s", delay > 0 ? delay : 0,
+				       g->o.wait_scale != 1 ? " (scaled by --wait-scale)" : "");
+
+		g->o.noter(g->o.observer_ud, c->x, s->name, note);
+		free(note);
+	}
 	timer_set(c, TM_WAIT, delay > 0 ? delay * g->o.wait_scale : 0);
 }
 
@@ -1566,6 +1595,13 @@ static void fail_state(cursor *c)
 			delay *= rand01(c->x->g);
 		c->retries[k]++;
 		c->retry_count++;
+		if (c->x->g->o.noter) {
+			char *note = xasprintf("retry %d of %d in %.10gs after %s", c->retries[k],
+					       r->max_attempts, delay, error);
+
+			c->x->g->o.noter(c->x->g->o.observer_ud, c->x, s->name, note);
+			free(note);
+		}
 		c->x->transitions++;
 		ctx_reset(c);
 		aslerr_clear(&c->err);

@@ -48,6 +48,10 @@ typedef struct sl_task_handler {
  * execution keeps its history (the live terminal view uses it). */
 typedef void (*ex_observer)(void *ud, const sl_exec *x, const hist_event *e);
 
+/* Called with a line of text about what the execution is waiting for
+ * (a Wait state's delay, a retry's delay and attempt), for the live view. */
+typedef void (*ex_noter)(void *ud, const sl_exec *x, const char *state, const char *note);
+
 typedef struct sl_engine_opts {
 	double wait_scale;          /* multiplies Wait and retry delays; 1 */
 	int virtual_clock;          /* tests: time jumps instead of sleeping */
@@ -56,6 +60,7 @@ typedef struct sl_engine_opts {
 	long max_payload;           /* bytes; 0 = AWS's 256 KiB, < 0 = none */
 	sl_task_handler tasks;      /* may be zero: Tasks then fail */
 	ex_observer observer;
+	ex_noter noter;
 	void *observer_ud;
 } sl_engine_opts;
 
@@ -126,6 +131,10 @@ void ex_task_fail(sl_task *t, const char *error, const char *cause);
  * --wait-scale): mocked responses use these. */
 void ex_task_succeed_after(sl_task *t, double delay, cJSON *result);
 void ex_task_fail_after(sl_task *t, double delay, const char *error, const char *cause);
+/* Fails the task as AWS fails a call to something that does not exist
+ * here: Lambda.ResourceNotFoundException for a function, a clear
+ * States.Runtime for a service steplocal does not emulate. */
+void ex_task_fail_unknown(sl_task *t);
 /* A handler's own data for the task. */
 void ex_task_set_data(sl_task *t, void *data);
 void *ex_task_data(const sl_task *t);

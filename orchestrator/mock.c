@@ -300,8 +300,7 @@ static void mock_start(void *ud, sl_task *t)
 			ms->fallback.start(ms->fallback.ud, t);
 			return;
 		}
-		ex_task_fail(t, "Lambda.ResourceNotFoundException",
-			     "The resource is not defined in this project and no mocked response answers it.");
+		ex_task_fail_unknown(t);
 		return;
 	}
 	ex_task_set_data(t, ms); /* marks the task as ours for mock_cancel */
