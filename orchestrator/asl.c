@@ -1,6 +1,7 @@
 /* asl.c - loads, validates and compiles ASL definitions (see asl.h). */
 #include "asl.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,9 @@ static const char *const fields_of[][32] = {
 typedef struct loader {
 	diags *d;
 	int depth;
+	char **names;           /* every state name met, with its location */
+	char **name_locs;
+	int nnames;
 } loader;
 
 static asl_machine *load_machine(loader *L, const cJSON *def, const char *loc, int top);
@@ -130,6 +134,12 @@ static jpath *get_path(loader *L, const cJSON *o, const char *k, const char *loc
 		return NULL;
 	}
 	p = jp_compile(v->valuestring, flags, &err);
+	if (p && jp_root(p) == JP_ROOT_INPUT && jp_steps(p) == 0) {
+		/* "$" is the default: no work at run time. */
+		jp_free(p);
+		free(l);
+		return NULL;
+	}
 	if (!p) {
 		if (flags & JP_REFERENCE)
 			diag_error(L->d, SCHEMA, l, "Value is not a Reference Path: %s", err);
@@ -173,7 +183,7 @@ static void get_num_or_path(loader *L, const cJSON *o, const char *k, const char
 	}
 	if (get_number(L, o, k, loc, min, max, integer, &out->value))
 		out->set = 1;
-	out->path = get_path(L, o, pk, loc, JP_REFERENCE, NULL);
+	out->path = get_path(L, o, pk, loc, JP_REFERENCE | JP_NO_CONTEXT, NULL);
 }
 
 static char **get_error_list(loader *L, const cJSON *o, const char *loc, int *n)
@@ -499,12 +509,13 @@ static void load_map(loader *L, asl_state *s, const cJSON *st, const char *loc)
 			if (cfg && cJSON_IsObject(cfg)) {
 				const cJSON *mode = js_get(cfg, "Mode");
 
-				if (mode && cJSON_IsString(mode) && strcmp(mode->valuestring, "INLINE") != 0) {
-					char *lm = diag_loc(l, "ProcessorConfig");
+				if (mode && cJSON_IsString(mode) && strcmp(mode->valuestring, "DISTRIBUTED") == 0) {
+					s->distributed = 1;
+				} else if (mode && (!cJSON_IsString(mode) || strcmp(mode->valuestring, "INLINE") != 0)) {
+					char *lm = xasprintf("%s/ProcessorConfig/Mode", l);
 
 					diag_error(L->d, SCHEMA, lm,
-						   "Map Mode '%s' (Distributed Map) is not supported by steplocal yet",
-						   mode->valuestring);
+						   "The value of the field 'Mode' must be one of [INLINE, DISTRIBUTED]");
 					free(lm);
 				}
 			}
@@ -656,12 +667,16 @@ static void load_state(loader *L, asl_state *s, const cJSON *st, const char *loc
 			pd->deflt = xstrdup(str);
 		break;
 	case ASL_WAIT: {
-		int n = has(st, "Seconds") + has(st, "SecondsPath") +
-			has(st, "Timestamp") + has(st, "TimestampPath");
+		int secs = has(st, "Seconds") || has(st, "SecondsPath");
+		int stamp = has(st, "Timestamp") || has(st, "TimestampPath");
 
-		if (n != 1)
+		/* A literal with its Path twin is reported by get_num_or_path. */
+		if (!secs && !stamp)
 			diag_error(L->d, SCHEMA, loc,
-				   "Exactly one of the fields [Seconds, SecondsPath, Timestamp, TimestampPath] is required");
+				   "These fields are required: [Seconds, SecondsPath, Timestamp, TimestampPath]");
+		else if ((secs && stamp) || (has(st, "Timestamp") && has(st, "TimestampPath")))
+			diag_error(L->d, SCHEMA, loc,
+				   "There should only be one of the following fields: [Seconds, SecondsPath, Timestamp, TimestampPath]");
 		get_num_or_path(L, st, "Seconds", loc, 0, 99999999, 1, &s->seconds);
 		if ((str = get_string(L, st, "Timestamp", loc))) {
 			if (asl_parse_timestamp(str, &s->timestamp_s)) {
@@ -787,7 +802,7 @@ static asl_machine *load_machine(loader *L, const cJSON *def, const char *loc, i
 	pending *pd;
 	name_ix *ix;
 	char *sl;
-	int i, errors = L->d->errors;
+	int i, broken = 0;
 
 	m->refs = 1;
 	m->start = -1;
@@ -849,6 +864,7 @@ static asl_machine *load_machine(loader *L, const cJSON *def, const char *loc, i
 		if (!t) {
 			diag_error(L->d, SCHEMA, l, "These fields are required: [Type]");
 			free(l);
+			broken = 1;
 			continue;
 		}
 		for (k = 0; k <= ASL_MAP; k++)
@@ -861,21 +877,30 @@ static asl_machine *load_machine(loader *L, const cJSON *def, const char *loc, i
 				   "The value of the field 'Type' must be one of [Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map]");
 			free(lt);
 			free(l);
+			broken = 1;
 			continue;
 		}
 		s->type = (asl_type)k;
 		load_state(L, s, c, l, &pd[i]);
+		/* A state whose transitions are unknown hides the flow: the
+		 * flow checks below would only add noise. */
+		if ((k == ASL_PASS || k == ASL_TASK || k == ASL_WAIT || k == ASL_PARALLEL ||
+		     k == ASL_MAP) && !s->end && !pd[i].next)
+			broken = 1;
+		if (k == ASL_CHOICE && !s->nchoices)
+			broken = 1;
 		free(l);
 	}
-	/* Names: duplicates, then resolve every transition. */
+	/* Names are unique in the whole definition (checked in asl_load);
+	 * resolve every transition of this machine. */
 	qsort(ix, (size_t)m->nstates, sizeof *ix, cmp_name);
-	for (i = 1; i < m->nstates; i++)
-		if (strcmp(ix[i - 1].name, ix[i].name) == 0) {
-			char *l = diag_loc(sl, ix[i].name);
-
-			diag_error(L->d, "DUPLICATE_STATE_NAME", l, "Duplicate State name: %s", ix[i].name);
-			free(l);
-		}
+	for (i = 0; i < m->nstates; i++) {
+		L->names = xrealloc(L->names, sizeof *L->names * (size_t)(L->nnames + 1));
+		L->name_locs = xrealloc(L->name_locs, sizeof *L->name_locs * (size_t)(L->nnames + 1));
+		L->names[L->nnames] = m->states[i].name;
+		L->name_locs[L->nnames] = diag_loc(sl, m->states[i].name);
+		L->nnames++;
+	}
 	if (start) {
 		m->start = resolve(L, ix, m->nstates, start, loc, "StartAt");
 	}
@@ -910,12 +935,15 @@ static asl_machine *load_machine(loader *L, const cJSON *def, const char *loc, i
 		free(pd[i].catch_next);
 		free(l);
 	}
-	/* Reachability and a terminal state, only on an otherwise sound machine. */
-	if (L->d->errors == errors && m->start >= 0) {
+	/* A terminal state, then reachability (only when there is one: AWS
+	 * reports a missing end alone), even when other problems were found:
+	 * a dangling Next leaves states unreachable, and AWS says so. */
+	if (start && !broken) {
 		char *seen = xcalloc((size_t)m->nstates, 1);
 		int terminal = 0;
 
-		mark(m, m->start, seen);
+		if (m->start >= 0)
+			mark(m, m->start, seen);
 		for (i = 0; i < m->nstates; i++) {
 			asl_state *s = &m->states[i];
 
@@ -924,6 +952,12 @@ static asl_machine *load_machine(loader *L, const cJSON *def, const char *loc, i
 		}
 		if (!terminal)
 			diag_error(L->d, "MISSING_END_STATE", NULL, "Workflow has no terminal state");
+		/* A state named twice is one state (reported as a duplicate). */
+		for (i = 1; i < m->nstates; i++)
+			if (strcmp(ix[i - 1].name, ix[i].name) == 0) {
+				seen[ix[i - 1].index] = 1;
+				seen[ix[i].index] = 1;
+			}
 		for (i = 0; terminal && i < m->nstates; i++) {
 			if (!seen[i]) {
 				char *l = diag_loc(sl, m->states[i].name);
@@ -1017,9 +1051,38 @@ static void free_machine(asl_machine *m)
 	free(m);
 }
 
+/* Reports every state name used twice anywhere in the definition, at the
+ * later place, as the specification makes names unique in the whole
+ * machine (Parallel branches and Map processors included). */
+static void check_duplicates(loader *L)
+{
+	int *order = xcalloc((size_t)L->nnames + 1, sizeof *order);
+	int i, j;
+
+	for (i = 0; i < L->nnames; i++)
+		order[i] = i;
+	/* Insertion sort by name, stable on discovery order: small inputs. */
+	for (i = 1; i < L->nnames; i++)
+		for (j = i; j > 0 && strcmp(L->names[order[j - 1]], L->names[order[j]]) > 0; j--) {
+			int t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (i = 1; i < L->nnames; i++)
+		if (strcmp(L->names[order[i - 1]], L->names[order[i]]) == 0)
+			diag_error(L->d, "DUPLICATE_STATE_NAME", L->name_locs[order[i]],
+				   "Duplicate State name: %s", L->names[order[i]]);
+	for (i = 0; i < L->nnames; i++)
+		free(L->name_locs[i]);
+	free(L->names);
+	free(L->name_locs);
+	free(order);
+}
+
 asl_machine *asl_load(const cJSON *def, diags *d)
 {
-	loader L = { d, 0 };
+	loader L = { d, 0, NULL, NULL, 0 };
 	int errors = d->errors;
 	asl_machine *m;
 
@@ -1028,12 +1091,47 @@ asl_machine *asl_load(const cJSON *def, diags *d)
 		return NULL;
 	}
 	m = load_machine(&L, def, "", 1);
+	check_duplicates(&L);
 	if (d->errors > errors) {
 		free_machine(m);
 		return NULL;
 	}
 	m->source = js_dup(def);
 	return m;
+}
+
+/* Reports a JSON syntax error as AWS does, in the words of its parser
+ * (Jackson): the message, then the source and position, which is also the
+ * diagnostic's location. */
+static void json_syntax_error(diags *d, const char *text, size_t len, size_t off)
+{
+	size_t i = off, b, line = 1, col;
+	char *msg, *where;
+	int shown = len > SL_MAX_SOURCE_QUOTE ? SL_MAX_SOURCE_QUOTE : (int)len;
+
+	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
+		i++;
+	b = i;
+	if (i < len && (isalpha((unsigned char)text[i]) || text[i] == '_')) {
+		while (i < len && (isalnum((unsigned char)text[i]) || text[i] == '_'))
+			i++;
+		msg = xasprintf("Unrecognized token '%.*s': was expecting (JSON String, Number, Array, "
+				"Object or token 'null', 'true' or 'false')", (int)(i - b), text + b);
+	} else if (i >= len) {
+		msg = xstrdup("Unexpected end-of-input");
+	} else {
+		msg = xasprintf("Unexpected character ('%c' (code %d))", text[i], (unsigned char)text[i]);
+		i++;
+	}
+	for (col = 1, b = 0; b < i && b < len; b++, col++)
+		if (text[b] == '\n') {
+			line++;
+			col = 0;
+		}
+	where = xasprintf("[Source: (String)\"%.*s\"; line: %zu, column: %zu]", shown, text, line, col);
+	diag_error(d, "INVALID_JSON_DESCRIPTION", where, "%s\n at %s", msg, where);
+	free(where);
+	free(msg);
 }
 
 asl_machine *asl_load_text(const char *text, size_t len, diags *d)
@@ -1048,16 +1146,7 @@ asl_machine *asl_load_text(const char *text, size_t len, diags *d)
 	}
 	def = js_parse(text, len, &off);
 	if (!def) {
-		int line = 1, col = 1;
-		size_t i;
-
-		for (i = 0; i < off && i < len; i++, col++)
-			if (text[i] == '\n') {
-				line++;
-				col = 0;
-			}
-		diag_error(d, "INVALID_JSON_DESCRIPTION", NULL,
-			   "The definition is not valid JSON: syntax error at line %d, column %d", line, col);
+		json_syntax_error(d, text, len, off);
 		return NULL;
 	}
 	m = asl_load(def, d);

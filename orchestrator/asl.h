@@ -112,6 +112,8 @@ typedef struct asl_state {
 
 	/* Map */
 	asl_machine *processor;
+	int distributed;        /* ProcessorConfig Mode DISTRIBUTED (run in
+				 * process, with its failure semantics) */
 	jpath *items_path;
 	asl_num max_concurrency;
 	asl_num tolerated_count;

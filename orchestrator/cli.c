@@ -166,6 +166,33 @@ static void live_event(void *ud, const sl_exec *x, const hist_event *e)
 	}
 }
 
+/* Prints the history's events as a JSON array after prefix, one event at a
+ * time. */
+static void print_events(FILE *out, const sl_exec *x, const char *prefix, int depth)
+{
+	const hist *h = ex_history(x);
+	long i;
+	int k;
+
+	fputs(prefix, out);
+	fputs("[", out);
+	for (i = 0; i < h->n; i++) {
+		cJSON *e = hist_event_json(&h->v[i], 1);
+
+		fputs(i ? ",\n" : "\n", out);
+		for (k = 0; k <= depth; k++)
+			fputs("  ", out);
+		js_print_file(out, e, depth + 1);
+		cJSON_Delete(e);
+	}
+	if (h->n) {
+		fputs("\n", out);
+		for (k = 0; k < depth; k++)
+			fputs("  ", out);
+	}
+	fputs("]", out);
+}
+
 static void live_note(void *ud, const sl_exec *x, const char *state, const char *note)
 {
 	(void)ud;
@@ -173,17 +200,17 @@ static void live_note(void *ud, const sl_exec *x, const char *state, const char 
 	fprintf(stderr, "\033[33m… %-8s\033[0m %s: %s\n", "", state, note);
 }
 
-static cJSON *result_json(const sl_exec *x)
+/* Prints the --json object, {"executionArn","status","output","error",
+ * "cause","startDate","stopDate"} (+ "events" with --history), streaming
+ * the output and the events: they can be large. */
+static void print_result(FILE *out, const sl_exec *x, int with_history)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject(), *f;
 	char ts[40];
 
 	cJSON_AddStringToObject(o, "executionArn", ex_arn(x));
 	cJSON_AddStringToObject(o, "status", ex_status_name(ex_get_status(x)));
-	if (ex_output(x))
-		cJSON_AddItemToObject(o, "output", js_dup(ex_output(x)));
-	else
-		cJSON_AddNullToObject(o, "output");
+	cJSON_AddNullToObject(o, "output");
 	if (ex_error(x))
 		cJSON_AddStringToObject(o, "error", ex_error(x));
 	else
@@ -196,7 +223,16 @@ static cJSON *result_json(const sl_exec *x)
 	cJSON_AddStringToObject(o, "startDate", ts);
 	hist_iso_time(ex_stop_date(x), ts, sizeof ts);
 	cJSON_AddStringToObject(o, "stopDate", ts);
-	return o;
+	fputs("{", out);
+	for (f = o->child; f; f = f->next) {
+		fprintf(out, "%s\n  \"%s\": ", f == o->child ? "" : ",", f->string);
+		js_print_file(out, strcmp(f->string, "output") == 0 && ex_output(x) ?
+			      ex_output(x) : f, 1);
+	}
+	if (with_history)
+		print_events(out, x, ",\n  \"events\": ", 1);
+	fputs("\n}\n", out);
+	cJSON_Delete(o);
 }
 
 static int parse_run_args(int argc, char **argv, run_opts *o)
@@ -343,8 +379,8 @@ static int cmd_run(int argc, char **argv)
 	const mock_case *mc = NULL;
 	sl_engine *g;
 	sl_exec *x;
-	cJSON *input, *out;
-	char *s, *input_text = NULL, *sm_name;
+	cJSON *input;
+	char *input_text = NULL, *sm_name;
 	double t0, t1;
 	int rc;
 
@@ -420,25 +456,12 @@ static int cmd_run(int argc, char **argv)
 	if (o.stats)
 		fprintf(stderr, "{\"transitions\":%ld,\"seconds\":%.6f}\n", ex_transitions(x), t1 - t0);
 	if (o.json) {
-		out = result_json(x);
-		if (o.history) {
-			cJSON *h = hist_json(ex_history(x), 1);
-
-			cJSON_AddItemToObject(out, "events", cJSON_DetachItemFromObjectCaseSensitive(h, "events"));
-			cJSON_Delete(h);
-		}
-		s = js_print_pretty(out);
-		printf("%s\n", s);
-		free(s);
-		cJSON_Delete(out);
+		print_result(stdout, x, o.history);
 	} else if (o.history) {
-		out = hist_json(ex_history(x), 1);
-		s = js_print_pretty(out);
-		printf("%s\n", s);
-		free(s);
-		cJSON_Delete(out);
+		print_events(stdout, x, "{\n  \"events\": ", 1);
+		fputs("\n}\n", stdout);
 	} else if (ex_get_status(x) == EX_SUCCEEDED) {
-		js_print_file(stdout, ex_output(x), 1);
+		js_print_file(stdout, ex_output(x), 0);
 		putchar('\n');
 	}
 	if (!o.json && ex_get_status(x) != EX_SUCCEEDED)

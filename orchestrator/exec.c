@@ -47,6 +47,7 @@ typedef struct fanout {
 	long tolerated_count;     /* -1 = none */
 	double tolerated_pct;     /* -1 = none */
 	aslerr err;               /* the failure that ends the fan-out */
+	int has_err;              /* err holds a failure (its name may be NULL) */
 	long iter_prev;           /* Map: previousEventId of the next MapIterationStarted */
 } fanout;
 
@@ -86,9 +87,11 @@ struct cursor {
 	unsigned long dly_seq;    /* delayed task completion; 0 = none */
 	sl_task *task;
 	char *printed;            /* text of input in the last Exited (borrowed) */
+	cJSON *pending;           /* Assign values waiting for the transition */
 	cJSON *vars;              /* variables of this scope (owned) */
 	cJSON *ctx;               /* cached context object (owned) */
 	int map_index;            /* -1 outside a Map iteration */
+	int fan_started;          /* ParallelStateStarted / MapStateStarted emitted */
 	const cJSON *map_item;    /* while evaluating ItemSelector */
 };
 
@@ -311,6 +314,7 @@ static hist_event *emit(cursor *c, hist_type t)
 		free(scratch.cause);
 		free(scratch.resource);
 		free(scratch.resource_type);
+		free(scratch.assigned);
 		memset(&scratch, 0, sizeof scratch);
 		e = &scratch;
 		e->type = t;
@@ -555,12 +559,13 @@ static int finish_output(cursor *c, const asl_state *s, cJSON *result)
 	if (s->output_null) {
 		cJSON_Delete(c->input);
 		c->input = cJSON_CreateObject();
-	} else if (s->output_path && jp_steps(s->output_path) > 0) {
+	} else if (s->output_path) {
 		env = env_for(c, c->input);
 		if (jp_eval(s->output_path, &env, &out, &owned))
 			return path_error(c, s->output_path);
 		if (!owned) {
-			cJSON *v = jp_detach(s->output_path, c->input);
+			cJSON *v = jp_root(s->output_path) == JP_ROOT_INPUT ?
+				jp_detach(s->output_path, c->input) : js_dup(out);
 
 			cJSON_Delete(c->input);
 			c->input = v;
@@ -572,37 +577,83 @@ static int finish_output(cursor *c, const asl_state *s, cJSON *result)
 	return check_size(c, c->input, "output");
 }
 
-/* Assign: evaluated against `input` with the variables as they were when
- * the state was entered; the new values replace the scope's at once. */
+/* Moves every member of src (freed) into dst, replacing same-named ones. */
+static void merge_members(cJSON *dst, cJSON *src)
+{
+	cJSON *v, *nx;
+
+	for (v = src->child; v; v = nx) {
+		char *key = xstrdup(v->string);
+
+		nx = v->next;
+		cJSON_DetachItemViaPointer(src, v);
+		js_set(dst, key, v);
+		free(key);
+	}
+	cJSON_Delete(src);
+}
+
+/* Assign: evaluated against `input` now, with the variables as they were
+ * when the state was entered; the values wait in c->pending until the
+ * state leaves (commit_assign), so that OutputPath and every other
+ * expression of the state still see the old values, as on AWS. */
 static int apply_assign(cursor *c, const tpl *assign, const cJSON *input)
 {
-	cJSON *vals, *v, *nx;
+	cJSON *vals;
 
 	if (!assign)
 		return 0;
 	vals = apply_tpl(c, assign, input);
 	if (!vals)
 		return -1;
+	if (!c->pending)
+		c->pending = cJSON_CreateObject();
+	merge_members(c->pending, vals);
+	return 0;
+}
+
+/* Makes the state's assignments visible; returns AWS's assignedVariables
+ * (each value as compact JSON text), owned, or NULL when there were none
+ * or the history does not need it. */
+static cJSON *commit_assign(cursor *c)
+{
+	cJSON *shown = NULL, *v;
+
+	if (!c->pending)
+		return NULL;
+	if (c->x->keep || c->x->g->o.observer) {
+		shown = cJSON_CreateObject();
+		for (v = c->pending->child; v; v = v->next) {
+			char *t = js_print(v);
+
+			cJSON_AddStringToObject(shown, v->string, t);
+			free(t);
+		}
+	}
 	if (!c->vars)
 		c->vars = cJSON_CreateObject();
-	for (v = vals->child; v; v = nx) {
-		nx = v->next;
-		cJSON_DetachItemViaPointer(vals, v);
-		js_set(c->vars, v->string, v);
-	}
-	cJSON_Delete(vals);
-	return 0;
+	merge_members(c->vars, c->pending);
+	c->pending = NULL;
+	return shown;
 }
 
 /* ---- transitions ---- */
 
-static void cursor_end(cursor *c);
+static void cursor_end(cursor *c, int ok);
 
-/* Leaves the current state for `next` (or the end): the Exited event,
- * then the next state is entered on the next step. */
+/* Leaves the current state for `next` (or the end): the assignments take
+ * effect, the Exited event, then the next state is entered on the next
+ * step. */
 static void transition(cursor *c, int next)
 {
+	cJSON *assigned = commit_assign(c);
+
 	state_event(c, EV_STATE_EXITED, c->input);
+	if (assigned) {
+		if (c->x->keep && c->x->h.n && c->x->h.v[c->x->h.n - 1].type == EV_STATE_EXITED)
+			c->x->h.v[c->x->h.n - 1].assigned = js_print(assigned);
+		cJSON_Delete(assigned);
+	}
 	free(c->retries);
 	c->retries = NULL;
 	c->retry_count = 0;
@@ -610,7 +661,7 @@ static void transition(cursor *c, int next)
 	c->task_input = NULL;
 	ctx_reset(c);
 	if (next < 0) {
-		cursor_end(c);
+		cursor_end(c, 1);
 		return;
 	}
 	c->state = next;
@@ -940,6 +991,7 @@ static void parallel_start(cursor *c, cJSON *eff)
 	f->total = s->nbranches;
 	f->results = xcalloc((size_t)f->total, sizeof *f->results);
 	c->fan = f;
+	c->fan_started = 1;
 	e = emit(c, EV_PARALLEL_STARTED);
 	done_event(c, e);
 	for (i = 0; i < s->nbranches; i++) {
@@ -1080,11 +1132,16 @@ static void map_start(cursor *c, const cJSON *eff)
 	f->results = xcalloc((size_t)(f->total ? f->total : 1), sizeof *f->results);
 	f->items = items;
 	f->next_item = items->child;
-	f->max_running = conc > 0 && conc < SL_INLINE_MAP_CONCURRENCY ?
-		(int)conc : SL_INLINE_MAP_CONCURRENCY;
-	f->tolerated_count = (long)tc;
+	{
+		int cap = s->distributed ? SL_DISTRIBUTED_MAP_CONCURRENCY : SL_INLINE_MAP_CONCURRENCY;
+
+		f->max_running = conc > 0 && conc < cap ? (int)conc : cap;
+	}
+	/* A Distributed Map tolerates no failure unless told otherwise. */
+	f->tolerated_count = s->distributed && tc < 0 && tp < 0 ? 0 : (long)tc;
 	f->tolerated_pct = tp;
 	c->fan = f;
+	c->fan_started = 1;
 	e = emit(c, EV_MAP_STARTED);
 	e->num = f->total;
 	e->has_num = 1;
@@ -1213,8 +1270,10 @@ static void child_done(cursor *child, int ok)
 		child->input = NULL;
 	} else {
 		f->failed++;
-		if (!f->err.error)
+		if (!f->has_err) {
 			aslerr_move(&f->err, &child->err);
+			f->has_err = 1;
+		}
 	}
 	bury(child);
 	if (!ok && (!map || !tolerated(f))) {
@@ -1256,11 +1315,10 @@ static void fanout_done(cursor *c)
 	int i;
 
 	c->fan = NULL;
-	if (f->err.error && (!map || !tolerated(f) || f->failed == f->total)) {
-		e = emit(c, map ? EV_MAP_FAILED : EV_PARALLEL_FAILED);
-		done_event(c, e);
-		if (map && (f->tolerated_count >= 0 || f->tolerated_pct >= 0) &&
-		    f->failed < f->total)
+	if (f->has_err && (!map || !tolerated(f))) {
+		/* The state's Failed event waits for fail_state: after a retry
+		 * AWS records only the last attempt's. */
+		if (map && (s->distributed || f->tolerated_count >= 0 || f->tolerated_pct >= 0))
 			aslerr_set(&c->err, ERR_EXCEED_TOLERATED,
 				   "The specified tolerated failure threshold was exceeded");
 		else
@@ -1319,9 +1377,12 @@ static void wait_start(cursor *c, const asl_state *s, const cJSON *eff)
 			double ts;
 
 			if (!cJSON_IsString(v) || asl_parse_timestamp(v->valuestring, &ts)) {
+				char *val = cJSON_IsString(v) ? xstrdup(v->valuestring) : js_print(v);
+
 				aslerr_set(&e, ERR_RUNTIME,
-					   "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s",
-					   jp_text(p));
+					   "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s",
+					   jp_text(p), val);
+				free(val);
 				state_error(c, &e);
 				c->phase = PH_FAILED;
 				return;
@@ -1341,7 +1402,7 @@ static void wait_start(cursor *c, const asl_state *s, const cJSON *eff)
 	timer_set(c, TM_WAIT, delay > 0 ? delay * g->o.wait_scale : 0);
 }
 
-static int fail_string(cursor *c, const asl_str *f, const cJSON *eff, char **out)
+static int fail_string(cursor *c, const asl_str *f, const char *field, const cJSON *eff, char **out)
 {
 	jp_env env = env_for(c, eff);
 
@@ -1360,8 +1421,16 @@ static int fail_string(cursor *c, const asl_str *f, const cJSON *eff, char **out
 		const cJSON *v;
 		int owned;
 
-		if (jp_eval(f->path, &env, &v, &owned))
-			return path_error(c, f->path);
+		if (jp_eval(f->path, &env, &v, &owned)) {
+			aslerr e = { 0 };
+			char *in = js_print(eff);
+
+			aslerr_set(&e, ERR_RUNTIME,
+				   "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'",
+				   jp_text(f->path), field, in);
+			free(in);
+			return state_error(c, &e);
+		}
 		*out = cJSON_IsString(v) ? xstrdup(v->valuestring) : js_print(v);
 		if (owned)
 			cJSON_Delete((cJSON *)v);
@@ -1417,6 +1486,7 @@ static void enter_state(cursor *c)
 	int k;
 
 	c->x->transitions++;
+	c->fan_started = 0;
 	c->entered = ex_engine_now(c->x->g);
 	ctx_reset(c);
 	state_event(c, EV_STATE_ENTERED, c->input);
@@ -1428,8 +1498,8 @@ static void enter_state(cursor *c)
 	if (s->type == ASL_FAIL) {
 		char *err = NULL, *cause = NULL;
 
-		if (fail_string(c, &s->error, c->input, &err) ||
-		    fail_string(c, &s->cause, c->input, &cause)) {
+		if (fail_string(c, &s->error, "ErrorPath", c->input, &err) ||
+		    fail_string(c, &s->cause, "CausePath", c->input, &cause)) {
 			free(err);
 			c->phase = PH_FAILED;
 			return;
@@ -1446,8 +1516,10 @@ static void enter_state(cursor *c)
 	case ASL_PASS:
 		if (s->result)
 			result = js_dup(s->result);
-		else if (s->parameters && !(result = apply_tpl(c, s->parameters, eff)))
+		else if (s->parameters && !(result = apply_tpl(c, s->parameters, eff))) {
+			c->phase = PH_FAILED;
 			break;
+		}
 		else if (s->move_input && !owned)
 			result = jp_detach(s->input_path, c->input);
 		else if (!s->parameters)
@@ -1574,11 +1646,10 @@ static double rand01(sl_engine *g)
 static void fail_state(cursor *c)
 {
 	const asl_state *s = &c->m->states[c->state];
-	const char *error = c->err.error ? c->err.error : ERR_TASK_FAILED;
-	int k, catchable = strcmp(error, ERR_RUNTIME) != 0;
+	/* A Fail state may give no error at all; nothing catches that. */
+	const char *error = c->err.error ? c->err.error : "";
+	int k, catchable = c->err.error && strcmp(error, ERR_RUNTIME) != 0;
 
-	if (!c->err.error)
-		c->err.error = xstrdup(error);
 	/* Retry: the first retrier that names the error decides. */
 	for (k = 0; catchable && k < s->nretry; k++) {
 		const asl_retrier *r = &s->retry[k];
@@ -1608,6 +1679,14 @@ static void fail_state(cursor *c)
 		c->phase = PH_IDLE;
 		timer_set(c, TM_RETRY, delay * c->x->g->o.wait_scale);
 		return;
+	}
+	cJSON_Delete(c->pending);
+	c->pending = NULL;
+	if (c->fan_started) {
+		hist_event *e = emit(c, s->type == ASL_MAP ? EV_MAP_FAILED : EV_PARALLEL_FAILED);
+
+		done_event(c, e);
+		c->fan_started = 0;
 	}
 	for (k = 0; catchable && k < s->ncatch; k++) {
 		const asl_catcher *h = &s->catch_[k];
@@ -1641,26 +1720,23 @@ static void fail_state(cursor *c)
 			state_error(c, &e);
 			c->phase = PH_FAILED;
 			/* A failure inside Catch is not caught again. */
-			s = NULL;
-			cursor_end(c);
+			cursor_end(c, 0);
 			return;
 		}
 		transition(c, h->next);
 		return;
 	}
-	cursor_end(c);
+	cursor_end(c, 0);
 }
 
 /* ---- cursor end, execution end ---- */
 
 static void exec_finish(sl_exec *x, ex_status st, cJSON *output, aslerr *err);
 
-/* The cursor reached its end: success when err is empty.  A child reports
- * to its parent; the root ends the execution. */
-static void cursor_end(cursor *c)
+/* The cursor reached its end, with success or with the failure in c->err.
+ * A child reports to its parent; the root ends the execution. */
+static void cursor_end(cursor *c, int ok)
 {
-	int ok = c->err.error == NULL;
-
 	c->phase = PH_FINISHED;
 	if (c->parent) {
 		child_done(c, ok);
@@ -1688,6 +1764,7 @@ static void cursor_free(cursor *c)
 	free(c->retries);
 	fan_free(c->fan);
 	cJSON_Delete(c->vars);
+	cJSON_Delete(c->pending);
 	cJSON_Delete(c->ctx);
 	if (c->task)
 		task_free(c->task);
@@ -1696,7 +1773,16 @@ static void cursor_free(cursor *c)
 
 /* Stops a cursor and everything below it: its timer, its task, its
  * children.  Emits the aborted events AWS emits for the state. */
+static void abort_cursor_as(cursor *c, int silent);
+
 static void abort_cursor(cursor *c)
+{
+	abort_cursor_as(c, 0);
+}
+
+/* silent: no aborted events (an execution timeout records only
+ * ExecutionTimedOut, as AWS does). */
+static void abort_cursor_as(cursor *c, int silent)
 {
 	sl_engine *g = c->x->g;
 
@@ -1714,11 +1800,11 @@ static void abort_cursor(cursor *c)
 		for (k = c->fan->children; k; k = nk) {
 			nk = k->sib_next;
 			fan_unlink(c->fan, k);
-			abort_cursor(k);
+			abort_cursor_as(k, silent);
 			cursor_free(k);
 		}
 	}
-	if (c->phase != PH_FINISHED && c->phase != PH_ENTER && c->state >= 0) {
+	if (!silent && c->phase != PH_FINISHED && c->phase != PH_ENTER && c->state >= 0) {
 		const asl_state *s = &c->m->states[c->state];
 		hist_event *e;
 
@@ -1751,17 +1837,18 @@ static void exec_finish(sl_exec *x, ex_status st, cJSON *output, aslerr *err)
 	x->status = st;
 	x->stop = ex_engine_now(x->g);
 	x->output = output;
-	if (err) {
+	/* DescribeExecution shows no error for a timeout; its event does. */
+	if (err && st != EX_TIMED_OUT) {
 		x->error = err->error ? xstrdup(err->error) : NULL;
 		x->cause = err->cause ? xstrdup(err->cause) : NULL;
 	}
 	e = emit(root, ev[st]);
 	if (output && (x->keep || x->g->o.observer))
 		e->data = js_print(output);
-	if (x->error)
-		e->error = xstrdup(x->error);
-	if (x->cause)
-		e->cause = xstrdup(x->cause);
+	if (err && err->error)
+		e->error = xstrdup(err->error);
+	if (err && err->cause)
+		e->cause = xstrdup(err->cause);
 	done_event(root, e);
 	x->timeout_seq = 0;
 	x->g->running--;
@@ -1948,7 +2035,8 @@ static void exec_timeout(sl_exec *x)
 	x->timeout_seq = 0;
 	if (x->status != EX_RUNNING)
 		return;
-	abort_cursor(x->root);
+	abort_cursor_as(x->root, 1);
+	x->root->last = 0;
 	aslerr_set(&e, ERR_TIMEOUT, NULL);
 	exec_finish(x, EX_TIMED_OUT, NULL, &e);
 	aslerr_clear(&e);

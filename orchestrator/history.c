@@ -78,6 +78,7 @@ void hist_free(hist *h)
 
 		if (!e->data_shared)
 			free(e->data);
+		free(e->assigned);
 		free(e->error);
 		free(e->cause);
 		free(e->resource);
@@ -165,6 +166,14 @@ cJSON *hist_event_json(const hist_event *e, int iso_time)
 	if (d->fields & F_OUTPUT && e->data) {
 		cJSON_AddStringToObject(det, "output", e->data);
 		cJSON_AddItemToObject(det, "outputDetails", truncated_false());
+	}
+	if (e->assigned) {
+		cJSON *a = cJSON_Parse(e->assigned);
+
+		if (a) {
+			cJSON_AddItemToObject(det, "assignedVariables", a);
+			cJSON_AddItemToObject(det, "assignedVariablesDetails", truncated_false());
+		}
 	}
 	if (d->fields & F_TIMEOUT && e->has_num)
 		cJSON_AddNumberToObject(det, "timeoutInSeconds", (double)e->num);

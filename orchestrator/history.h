@@ -35,6 +35,7 @@ typedef struct hist_event {
 	const char *state;         /* state name (entered/exited/iterations) */
 	const char *state_type;    /* "Pass", "Task", ... for state events */
 	char *data;                /* input / output / parameters, JSON text */
+	char *assigned;            /* Exited: assignedVariables, JSON text */
 	int data_shared;           /* data belongs to an earlier event */
 	char *error;
 	char *cause;

@@ -203,13 +203,13 @@ char *js_print(const cJSON *v)
 	return b.s;
 }
 
-void js_print_file(FILE *out, const cJSON *v, int pretty)
+void js_print_file(FILE *out, const cJSON *v, int depth)
 {
 	obuf b = { NULL, 0, 0, out };
 
 	b.cap = OB_STREAM_CHUNK;
 	b.s = xmalloc(b.cap);
-	print_value(&b, v, pretty ? 0 : -1);
+	print_value(&b, v, depth);
 	fwrite(b.s, 1, b.n, out);
 	free(b.s);
 }

@@ -30,8 +30,9 @@ cJSON *js_dup(const cJSON *v);
 char *js_print(const cJSON *v);
 /* Indented text (two spaces) for people; returns an owned string. */
 char *js_print_pretty(const cJSON *v);
-/* Writes v to out, compact or indented, without building the whole text. */
-void js_print_file(FILE *out, const cJSON *v, int pretty);
+/* Writes v to out without building the whole text: compact when depth is
+ * negative, else indented as if nested depth levels deep. */
+void js_print_file(FILE *out, const cJSON *v, int depth);
 /* Parses exactly one JSON text of len bytes; returns owned, or NULL with
  * *err_off set to the byte offset of the problem. */
 cJSON *js_parse(const char *text, size_t len, size_t *err_off);

@@ -10,12 +10,14 @@
 #define SL_MAX_ERROR_NAME         256      /* characters kept of an error name */
 #define SL_MAX_CAUSE              32768    /* characters kept of a cause */
 #define SL_INLINE_MAP_CONCURRENCY 40       /* AWS runs at most 40 inline Map iterations at once */
+#define SL_DISTRIBUTED_MAP_CONCURRENCY 10000 /* Distributed Map's default child executions */
 #define SL_MAX_ARRAY_RANGE        1000     /* States.ArrayRange result size */
 #define SL_MAX_INTRINSIC_DEPTH    10       /* nesting of intrinsic calls */
 
 /* Our own bounds on hostile input. */
 #define SL_MAX_JSON_DEPTH         1000     /* nesting accepted in definitions */
 #define SL_MAX_PATH_LEN           4096     /* characters in one JSONPath */
+#define SL_MAX_SOURCE_QUOTE       500      /* characters of a bad definition quoted back */
 #define SL_DEFAULT_MAX_DEFINITION (1024 * 1024) /* 1 MiB, as AWS's definition quota */
 
 #endif

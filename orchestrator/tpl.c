@@ -56,8 +56,8 @@ static tpl *compile_expr(const char *text, const char *field, const char *loc, d
 	}
 	if (err) {
 		diag_error(d, "SCHEMA_VALIDATION_FAILED", loc,
-			   "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call: %s",
-			   field, err);
+			   "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call",
+			   field);
 		free(err);
 		tpl_free(t);
 		return NULL;

@@ -136,6 +136,11 @@ static void eval_(const char *path, int flags, const char *input,
 			print_error("'%s' on %s: expected no match, got rc %d, %s\n",
 				    path, input, rc, s);
 			free(s);
+			if (owned == 1)
+				cJSON_Delete((cJSON *)out);
+			cJSON_Delete(copy);
+			jp_free(p);
+			cJSON_Delete(in);
 			_fail(file, line);
 		}
 		_assert_true(out == NULL, "out == NULL without a match", file, line);
