@@ -242,6 +242,37 @@ static int timer_live(const tentry *t)
 	}
 }
 
+/* Removes every heap entry whose cursor is c (or, with c NULL, whose
+ * execution is x): a freed cursor must leave no entry behind, armed or
+ * cancelled, since entries are only dropped when they come out. */
+static void heap_purge(sl_engine *g, const cursor *c, const sl_exec *x)
+{
+	int i, k = 0;
+
+	for (i = 0; i < g->hn; i++)
+		if (c ? g->heap[i].c != c : g->heap[i].c->x != x)
+			g->heap[k++] = g->heap[i];
+	if (k == g->hn)
+		return;
+	g->hn = k;
+	for (i = g->hn / 2 - 1; i >= 0; i--) {
+		int j = i;
+
+		for (;;) {
+			int l = 2 * j + 1, r = l + 1, m = j;
+
+			if (l < g->hn && heap_less(&g->heap[l], &g->heap[m]))
+				m = l;
+			if (r < g->hn && heap_less(&g->heap[r], &g->heap[m]))
+				m = r;
+			if (m == j)
+				break;
+			heap_swap(g, j, m);
+			j = m;
+		}
+	}
+}
+
 static void timer_clear(cursor *c)
 {
 	c->timer_seq = 0;
@@ -1757,6 +1788,7 @@ static void cursor_free(cursor *c)
 	if (!c)
 		return;
 	unqueue(c);
+	heap_purge(c->x->g, c, NULL);
 	cJSON_Delete(c->input);
 	cJSON_Delete(c->task_input);
 	cJSON_Delete(c->result);
@@ -2137,33 +2169,6 @@ void ex_stop(sl_exec *x, const char *error, const char *cause)
 	aslerr_clear(&e);
 }
 
-static void purge_timers(sl_engine *g, sl_exec *x)
-{
-	int i, k = 0;
-
-	for (i = 0; i < g->hn; i++)
-		if (g->heap[i].c->x != x)
-			g->heap[k++] = g->heap[i];
-	g->hn = k;
-	/* Re-heapify. */
-	for (i = g->hn / 2 - 1; i >= 0; i--) {
-		int j = i;
-
-		for (;;) {
-			int l = 2 * j + 1, r = l + 1, m = j;
-
-			if (l < g->hn && heap_less(&g->heap[l], &g->heap[m]))
-				m = l;
-			if (r < g->hn && heap_less(&g->heap[r], &g->heap[m]))
-				m = r;
-			if (m == j)
-				break;
-			heap_swap(g, j, m);
-			j = m;
-		}
-	}
-}
-
 void ex_free(sl_exec *x)
 {
 	sl_engine *g;
@@ -2173,7 +2178,7 @@ void ex_free(sl_exec *x)
 	g = x->g;
 	if (x->status == EX_RUNNING)
 		ex_stop(x, NULL, NULL);
-	purge_timers(g, x);
+	heap_purge(g, NULL, x);
 	abort_cursor(x->root);
 	cursor_free(x->root);
 	if (x->prev)
