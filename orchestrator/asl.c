@@ -350,7 +350,7 @@ static void load_catch(loader *L, asl_state *s, const cJSON *st, const char *loc
 				free(le);
 			}
 		k->result_path = get_path(L, c, "ResultPath", li,
-					  JP_REFERENCE | JP_NO_CONTEXT, &k->result_null);
+					  JP_REFERENCE | JP_NO_CONTEXT | JP_NO_VARS, &k->result_null);
 		k->assign = get_tpl(L, c, "Assign", li, 1);
 		nx = get_string(L, c, "Next", li);
 		if (!nx && !has(c, "Next"))
@@ -360,64 +360,6 @@ static void load_catch(loader *L, asl_state *s, const cJSON *st, const char *loc
 		free(li);
 	}
 	free(l);
-}
-
-/* ---- timestamps ---- */
-
-/* (declared in asl.h) Parses an RFC 3339 timestamp as AWS accepts it (uppercase T, Z or a
- * numeric offset, optional fraction).  Returns 0 and the seconds since the
- * epoch, or -1. */
-int asl_parse_timestamp(const char *s, double *out);
-
-int asl_parse_timestamp(const char *s, double *out)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, sec, n = 0, oh = 0, om = 0;
-	double frac = 0;
-	const char *p;
-	time_t t;
-
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-	    n != 19)
-		return -1;
-	p = s + n;
-	if (*p == '.') {
-		double scale = 0.1;
-
-		p++;
-		if (*p < '0' || *p > '9')
-			return -1;
-		while (*p >= '0' && *p <= '9') {
-			frac += (*p - '0') * scale;
-			scale /= 10;
-			p++;
-		}
-	}
-	if (*p == 'Z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int sign = *p == '-' ? -1 : 1;
-
-		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5)
-			return -1;
-		oh *= sign;
-		om *= sign;
-		p += 6;
-	} else {
-		return -1;
-	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	*out = (double)t + frac - oh * 3600.0 - om * 60.0;
-	return 0;
 }
 
 /* ---- states ---- */
@@ -601,7 +543,7 @@ static void load_state(loader *L, asl_state *s, const cJSON *st, const char *loc
 		s->input_path = get_path(L, st, "InputPath", loc, 0, &s->input_null);
 		s->output_path = get_path(L, st, "OutputPath", loc, 0, &s->output_null);
 	}
-	s->result_path = get_path(L, st, "ResultPath", loc, JP_REFERENCE | JP_NO_CONTEXT,
+	s->result_path = get_path(L, st, "ResultPath", loc, JP_REFERENCE | JP_NO_CONTEXT | JP_NO_VARS,
 				  &s->result_null);
 	if (s->type != ASL_MAP)
 		s->parameters = get_tpl(L, st, "Parameters", loc, 1);
@@ -679,7 +621,7 @@ static void load_state(loader *L, asl_state *s, const cJSON *st, const char *loc
 				   "There should only be one of the following fields: [Seconds, SecondsPath, Timestamp, TimestampPath]");
 		get_num_or_path(L, st, "Seconds", loc, 0, 99999999, 1, &s->seconds);
 		if ((str = get_string(L, st, "Timestamp", loc))) {
-			if (asl_parse_timestamp(str, &s->timestamp_s)) {
+			if (ch_parse_timestamp(str, &s->timestamp_s)) {
 				char *l = diag_loc(loc, "Timestamp");
 
 				diag_error(L->d, SCHEMA, l, "The value of the field 'Timestamp' must be an RFC3339 timestamp");

@@ -150,8 +150,4 @@ int asl_find(const asl_machine *m, const char *name);
 
 
 
-/* Parses an RFC 3339 timestamp as AWS accepts it (uppercase T, Z or a
- * numeric offset, optional fraction).  Returns 0 and the seconds since the
- * epoch in *out, or -1. */
-int asl_parse_timestamp(const char *s, double *out);
 #endif

@@ -12,16 +12,10 @@ int aslerr_set(aslerr *e, const char *error, const char *fmt, ...)
 {
 	va_list ap;
 	char *cause = NULL;
-	int n;
 
 	if (fmt) {
 		va_start(ap, fmt);
-		n = vsnprintf(NULL, 0, fmt, ap);
-		va_end(ap);
-		cause = xmalloc((size_t)(n < 0 ? 0 : n) + 1);
-		cause[0] = '\0';
-		va_start(ap, fmt);
-		vsnprintf(cause, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+		cause = xvasprintf(fmt, ap);
 		va_end(ap);
 	}
 	return aslerr_take(e, error ? xstrdup(error) : NULL, cause);

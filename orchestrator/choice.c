@@ -472,13 +472,7 @@ static jpath *compile_path(const cJSON *v, const char *field, const char *loc, d
 		bad_type(d, loc, field, "a STRING that contains a JSONPath", v);
 		return NULL;
 	}
-	p = jp_compile(v->valuestring, 0, &err);
-	if (p && !jp_definite(p)) {
-		err = xasprintf("only names and single indices may follow the root in '%s'",
-				v->valuestring);
-		jp_free(p);
-		p = NULL;
-	}
+	p = jp_compile(v->valuestring, JP_REFERENCE, &err);
 	if (!p) {
 		at = diag_loc(loc, field);
 		diag_error(d, "SCHEMA_VALIDATION_FAILED", at,
@@ -750,4 +744,14 @@ int ch_eval(const ch_rule *r, const jp_env *env, aslerr *err)
 	default:
 		return eval_cmp(r, env, err);
 	}
+}
+
+int ch_parse_timestamp(const char *s, double *secs)
+{
+	ch_ts t;
+
+	if (ts_parse(s, &t))
+		return -1;
+	*secs = (double)t.sec + (double)t.nsec / 1e9;
+	return 0;
 }

@@ -25,4 +25,10 @@ void ch_free(ch_rule *r);
  * are false, as on AWS. */
 int ch_eval(const ch_rule *r, const jp_env *env, aslerr *err);
 
+/* Parses a timestamp as AWS accepts them (Choice's Timestamp* operators,
+ * Wait's Timestamp and TimestampPath): RFC 3339 with an uppercase T, 1 to 9
+ * fraction digits and Z or a numeric offset.  Returns 0 and the seconds
+ * since the epoch in *secs, or -1. */
+int ch_parse_timestamp(const char *s, double *secs);
+
 #endif

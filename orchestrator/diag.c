@@ -11,8 +11,6 @@
 static void add(diags *d, const char *sev, const char *code, const char *loc,
 		const char *fmt, va_list ap)
 {
-	va_list ap2;
-	int n;
 	diag *g;
 
 	if (d->n == d->cap) {
@@ -23,11 +21,7 @@ static void add(diags *d, const char *sev, const char *code, const char *loc,
 	g->severity = sev;
 	g->code = code;
 	g->location = loc ? xstrdup(*loc ? loc : "/") : NULL;
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	g->message = xmalloc((size_t)(n < 0 ? 0 : n) + 1);
-	vsnprintf(g->message, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+	g->message = xvasprintf(fmt, ap);
 }
 
 void diag_error(diags *d, const char *code, const char *loc, const char *fmt, ...)

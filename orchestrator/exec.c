@@ -193,12 +193,8 @@ static void heap_push(sl_engine *g, double due, unsigned long seq,
 	}
 }
 
-static tentry heap_pop(sl_engine *g)
+static void heap_sift_down(sl_engine *g, int i)
 {
-	tentry top = g->heap[0];
-	int i = 0;
-
-	g->heap[0] = g->heap[--g->hn];
 	for (;;) {
 		int l = 2 * i + 1, r = l + 1, m = i;
 
@@ -207,10 +203,18 @@ static tentry heap_pop(sl_engine *g)
 		if (r < g->hn && heap_less(&g->heap[r], &g->heap[m]))
 			m = r;
 		if (m == i)
-			break;
+			return;
 		heap_swap(g, i, m);
 		i = m;
 	}
+}
+
+static tentry heap_pop(sl_engine *g)
+{
+	tentry top = g->heap[0];
+
+	g->heap[0] = g->heap[--g->hn];
+	heap_sift_down(g, 0);
 	return top;
 }
 
@@ -255,22 +259,8 @@ static void heap_purge(sl_engine *g, const cursor *c, const sl_exec *x)
 	if (k == g->hn)
 		return;
 	g->hn = k;
-	for (i = g->hn / 2 - 1; i >= 0; i--) {
-		int j = i;
-
-		for (;;) {
-			int l = 2 * j + 1, r = l + 1, m = j;
-
-			if (l < g->hn && heap_less(&g->heap[l], &g->heap[m]))
-				m = l;
-			if (r < g->hn && heap_less(&g->heap[r], &g->heap[m]))
-				m = r;
-			if (m == j)
-				break;
-			heap_swap(g, j, m);
-			j = m;
-		}
-	}
+	for (i = g->hn / 2 - 1; i >= 0; i--)
+		heap_sift_down(g, i);
 }
 
 static void timer_clear(cursor *c)
@@ -1407,7 +1397,7 @@ static void wait_start(cursor *c, const asl_state *s, const cJSON *eff)
 		} else {
 			double ts;
 
-			if (!cJSON_IsString(v) || asl_parse_timestamp(v->valuestring, &ts)) {
+			if (!cJSON_IsString(v) || ch_parse_timestamp(v->valuestring, &ts)) {
 				char *val = cJSON_IsString(v) ? xstrdup(v->valuestring) : js_print(v);
 
 				aslerr_set(&e, ERR_RUNTIME,

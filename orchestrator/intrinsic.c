@@ -346,17 +346,11 @@ static int perr(parser *ps, const char *at, const char *fmt, ...)
 {
 	va_list ap;
 	char *what;
-	int n;
 
 	if (ps->err)
 		return -1;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	what = xmalloc((size_t)(n < 0 ? 0 : n) + 1);
-	what[0] = '\0';
-	va_start(ap, fmt);
-	vsnprintf(what, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+	what = xvasprintf(fmt, ap);
 	va_end(ap);
 	ps->err = xasprintf("%s at position %d of '%s'", what,
 			    (int)(at - ps->s), ps->s);

@@ -17,7 +17,7 @@ enum step_kind {
 	ST_WILD,      /* .*  [*]                  */
 	ST_NAMES,     /* ['a','b']                */
 	ST_INDICES,   /* [1,2]                    */
-	ST_SLICE,     /* [a:b:c]                  */
+	ST_SLICE,     /* [a:b]  [a:]  [:b]        */
 	ST_FILTER,    /* [?(...)]                 */
 };
 
@@ -33,7 +33,7 @@ typedef struct step {
 	char **names;
 	long *indices;
 	int n;
-	long start, end, stride;
+	long start, end;      /* a slice's bounds, as written */
 	int has_start, has_end;
 	fnode *filter;
 } step;
@@ -46,6 +46,12 @@ struct jpath {
 	step *steps;
 	int nsteps;
 	int definite;
+	/* The path ends in a name list ['a','b'], which Jayway merges into
+	 * one object per node it applies to. */
+	int merge;
+	/* ...and every step before that list is definite, so that the path
+	 * selects at most one (merged) object, not an array of them. */
+	int merge_one;
 };
 
 /* Filter expressions. */
@@ -135,9 +141,11 @@ static step *add_step(jpath *jp, enum step_kind k, int deep)
 	return st;
 }
 
+/* A blank ends a dot-notation name too: Jayway refuses blanks there
+ * (they need the bracket notation), so "$.a b" fails on the 'b'. */
 static int is_name_end(parser *ps, char c)
 {
-	if (c == '\0' || c == '.' || c == '[')
+	if (c == '\0' || c == '.' || c == '[' || c == ' ' || c == '\t')
 		return 1;
 	if (ps->in_filter && strchr(" )=!<>&|,", c))
 		return 1;
@@ -262,7 +270,8 @@ bad_names:
 		st->filter = f;
 		return 0;
 	}
-	/* Numbers: [n], [a,b], [a:b], [a:b:c], [:b], [a:] */
+	/* Numbers: [n], [a,b], [a:b], [:b], [a:], and [a:b:c] read as [a:b]:
+	 * Jayway's slice has no step, and needs a start or an end. */
 	{
 		long v = 0;
 		int have_first = 0;
@@ -274,10 +283,11 @@ bad_names:
 		}
 		skip_ws(ps);
 		if (*ps->p == ':') {
+			long ignored;
+
 			st = add_step(jp, ST_SLICE, deep);
 			st->has_start = have_first;
 			st->start = v;
-			st->stride = 1;
 			ps->p++;
 			skip_ws(ps);
 			if (*ps->p == '-' || isdigit((unsigned char)*ps->p)) {
@@ -288,12 +298,18 @@ bad_names:
 			skip_ws(ps);
 			if (*ps->p == ':') {
 				ps->p++;
-				if (parse_long(ps, &st->stride))
+				skip_ws(ps);
+				if ((*ps->p == '-' || isdigit((unsigned char)*ps->p)) &&
+				    parse_long(ps, &ignored))
 					return -1;
-				if (st->stride == 0)
-					return fail(ps, "slice step must not be 0");
 			}
+			if (!st->has_start && !st->has_end)
+				return fail(ps, "a slice needs a start or an end");
 		} else if (!have_first) {
+			/* AWS's own words for a Reference Path (a validation
+			 * case checks them verbatim). */
+			if ((ps->flags & JP_REFERENCE) && !ps->err)
+				ps->err = xstrdup("'[' must be followed by ' or '['");
 			return fail(ps, "expected a name, an index, '*', a slice or a filter");
 		} else if (*ps->p == ',') {
 			st = add_step(jp, ST_INDICES, deep);
@@ -333,10 +349,10 @@ static int parse_steps(parser *ps, jpath *jp)
 				deep = 1;
 				ps->p++;
 			}
+			/* ".[": Jayway reads any token after a dot, so AWS's
+			 * docs can write $.abc.['def ghi']. */
 			if (*ps->p == '[') {
-				if (!deep)
-					return fail(ps, "unexpected '[' after '.'");
-				if (parse_bracket(ps, jp, 1))
+				if (parse_bracket(ps, jp, deep))
 					return -1;
 				continue;
 			}
@@ -464,7 +480,7 @@ static jpath *parse_path(parser *ps)
 	} else if (isalpha((unsigned char)ps->p[1]) || ps->p[1] == '_') {
 		const char *b = ++ps->p;
 
-		if (ps->flags & (JP_NO_VARS | JP_REFERENCE)) {
+		if (ps->flags & JP_NO_VARS) {
 			fail(ps, "variables are not allowed here");
 			goto bad;
 		}
@@ -483,6 +499,16 @@ static jpath *parse_path(parser *ps)
 		if (jp->steps[i].deep || (jp->steps[i].kind != ST_NAME &&
 					  jp->steps[i].kind != ST_INDEX))
 			jp->definite = 0;
+	if (jp->nsteps > 0 && jp->steps[jp->nsteps - 1].kind == ST_NAMES) {
+		const step *last = &jp->steps[jp->nsteps - 1];
+
+		jp->merge = 1;
+		jp->merge_one = !last->deep;
+		for (i = 0; i < jp->nsteps - 1; i++)
+			if (jp->steps[i].deep || (jp->steps[i].kind != ST_NAME &&
+						  jp->steps[i].kind != ST_INDEX))
+				jp->merge_one = 0;
+	}
 	jp->text = xstrndup(start, (size_t)(ps->p - start));
 	normalize(jp);
 	return jp;
@@ -665,8 +691,8 @@ jpath *jp_compile(const char *text, int flags, char **err)
 		jp = NULL;
 	}
 	if (jp && (flags & JP_REFERENCE) && !jp->definite) {
-		ps.err = xasprintf("'%s' is not a reference path: only names and "
-				   "single indices may follow '$'", text);
+		ps.err = xasprintf("only names and single indices may follow the root in '%s'",
+				   text);
 		jp_free(jp);
 		jp = NULL;
 	}
@@ -686,9 +712,13 @@ const char *jp_normalized(const jpath *p) { return p->normalized; }
 
 /* ---- evaluation ---- */
 
+/* The nodes a path selects, borrowed from the trees being read; the
+ * objects built for a name list that ends the path are owned by `made`
+ * until the matches are freed. */
 typedef struct matches {
 	const cJSON **v;
 	int n, cap;
+	cJSON *made;
 } matches;
 
 static void push(matches *m, const cJSON *v)
@@ -698,6 +728,12 @@ static void push(matches *m, const cJSON *v)
 		m->v = xrealloc(m->v, sizeof *m->v * (size_t)m->cap);
 	}
 	m->v[m->n++] = v;
+}
+
+static void matches_free(matches *m)
+{
+	free(m->v);
+	cJSON_Delete(m->made);
 }
 
 static const cJSON *root_of(const jpath *p, const jp_env *env, const cJSON *current)
@@ -714,24 +750,57 @@ static const cJSON *root_of(const jpath *p, const jp_env *env, const cJSON *curr
 	}
 }
 
-static int cmp_values(const cJSON *a, const cJSON *b, enum fop op)
+/* Whether the whole of s is a number as Java's BigDecimal reads it ("42",
+ * "-1.5", "2e3"; not " 42", "0x1f" or "NaN"); sets *d to its value. */
+static int numeric_string(const char *s, double *d)
+{
+	const char *p = s + (*s == '+' || *s == '-');
+	char *end;
+
+	if (!isdigit((unsigned char)*p) &&
+	    !(*p == '.' && isdigit((unsigned char)p[1])))
+		return 0;
+	if (p[strspn(p, "0123456789.eE+-")] != '\0')
+		return 0;
+	*d = strtod(s, &end);
+	return *end == '\0';
+}
+
+/* Jayway's ==: values compare by value, and a number equals a string that
+ * reads as the same number (42 == "42"). */
+static int filter_equal(const cJSON *a, const cJSON *b)
+{
+	double d;
+
+	if (cJSON_IsNumber(a) && cJSON_IsString(b))
+		return numeric_string(b->valuestring, &d) && d == a->valuedouble;
+	if (cJSON_IsString(a) && cJSON_IsNumber(b))
+		return numeric_string(a->valuestring, &d) && d == b->valuedouble;
+	return js_equal(a, b);
+}
+
+/* Compares two filter operands.  NULL is a missing one (Jayway's
+ * "undefined"): it equals nothing, and since != is the negation of ==, it
+ * is != to everything.  <, <=, > and >= hold between two numbers or two
+ * strings only. */
+static int filter_compare(const cJSON *a, const cJSON *b, enum fop op)
 {
 	int c;
 
+	if (op == OP_EQ || op == OP_NE) {
+		c = a && b && filter_equal(a, b);
+		return op == OP_EQ ? c : !c;
+	}
+	if (!a || !b)
+		return 0;
 	if (cJSON_IsNumber(a) && cJSON_IsNumber(b))
 		c = a->valuedouble < b->valuedouble ? -1 :
 		    a->valuedouble > b->valuedouble;
 	else if (cJSON_IsString(a) && cJSON_IsString(b))
 		c = strcmp(a->valuestring, b->valuestring);
-	else if (op == OP_EQ)
-		return js_equal(a, b);
-	else if (op == OP_NE)
-		return !js_equal(a, b);
 	else
 		return 0;
 	switch (op) {
-	case OP_EQ: return c == 0;
-	case OP_NE: return c != 0;
 	case OP_LT: return c < 0;
 	case OP_LE: return c <= 0;
 	case OP_GT: return c > 0;
@@ -741,30 +810,32 @@ static int cmp_values(const cJSON *a, const cJSON *b, enum fop op)
 
 static void collect(const jpath *p, int i, const cJSON *node, const jp_env *env, matches *m);
 
+/* The value of a filter operand for the element `current`, or NULL when
+ * its path matches nothing.  A result built here is stored in *tmp, which
+ * the caller deletes after the comparison. */
 static const cJSON *filter_operand(const fnode *f, const cJSON *current,
 				   const jp_env *env, cJSON **tmp)
 {
 	matches m = { 0 };
-	const cJSON *r;
+	const cJSON *r = NULL;
+	int i;
 
 	if (f->kind == F_LIT)
 		return f->lit;
 	collect(f->path, 0, root_of(f->path, env, current), env, &m);
 	if (m.n == 0) {
-		free(m.v);
-		return NULL;
-	}
-	if (f->path->definite) {
+		/* nothing: r stays NULL */
+	} else if (f->path->definite || f->path->merge_one) {
 		r = m.v[0];
+		*tmp = m.made; /* r may be one of these */
+		m.made = NULL;
 	} else {
-		int i;
-
 		*tmp = cJSON_CreateArray();
 		for (i = 0; i < m.n; i++)
 			cJSON_AddItemToArray(*tmp, js_dup(m.v[i]));
 		r = *tmp;
 	}
-	free(m.v);
+	matches_free(&m);
 	return r;
 }
 
@@ -789,7 +860,7 @@ static int filter_true(const fnode *f, const cJSON *current, const jp_env *env)
 	case F_CMP:
 		a = filter_operand(f->a, current, env, &ta);
 		b = filter_operand(f->b, current, env, &tb);
-		r = a && b && cmp_values(a, b, f->op);
+		r = filter_compare(a, b, f->op);
 		cJSON_Delete(ta);
 		cJSON_Delete(tb);
 		return r;
@@ -810,6 +881,23 @@ static const cJSON *array_at(const cJSON *arr, long i)
 	if (i < 0 || i >= n)
 		return NULL;
 	return cJSON_GetArrayItem(arr, (int)i);
+}
+
+/* Pushes the elements lo..hi-1 of the array arr that exist, in order. */
+static void push_range(const cJSON *arr, long lo, long hi, matches *out)
+{
+	long n = cJSON_GetArraySize(arr), i;
+	const cJSON *c;
+
+	if (lo < 0)
+		lo = 0;
+	if (hi > n)
+		hi = n;
+	if (lo >= hi)
+		return;
+	c = cJSON_GetArrayItem(arr, (int)lo);
+	for (i = lo; c && i < hi; i++, c = c->next)
+		push(out, c);
 }
 
 /* Applies step st (ignoring its deep flag) to node; pushes matches. */
@@ -843,30 +931,24 @@ static void apply_step(const step *st, const cJSON *node, const jp_env *env, mat
 				push(out, c);
 		break;
 	case ST_SLICE: {
-		long n, from, to, i;
+		/* Jayway's three slices.  [a:] and [:b] count a negative bound
+		 * from the end of the array.  [a:b] does not: it selects what
+		 * [i] selects for each i from a to b-1, so [-3:-1] is [-3] and
+		 * [-2], and [3:-2] is nothing. */
+		long n;
 
 		if (!cJSON_IsArray(node))
 			break;
 		n = cJSON_GetArraySize(node);
-		if (st->stride > 0) {
-			from = st->has_start ? st->start : 0;
-			to = st->has_end ? st->end : n;
-			if (from < 0) from += n;
-			if (to < 0) to += n;
-			if (from < 0) from = 0;
-			if (to > n) to = n;
-			for (i = from, c = array_at(node, from); c && i < to; i++, c = c->next)
-				if ((i - from) % st->stride == 0)
-					push(out, c);
+		if (!st->has_end) {
+			push_range(node, st->start < 0 ? st->start + n : st->start, n, out);
+		} else if (!st->has_start) {
+			push_range(node, 0, st->end < 0 ? st->end + n : st->end, out);
 		} else {
-			from = st->has_start ? st->start : n - 1;
-			to = st->has_end ? st->end : -n - 1;
-			if (from < 0) from += n;
-			if (to < 0) to += n;
-			if (from >= n) from = n - 1;
-			for (i = from; i > to && i >= 0; i += st->stride)
-				if ((c = array_at(node, i)))
-					push(out, c);
+			if (st->start < 0) /* the i < 0, as [i] reads them */
+				push_range(node, st->start + n,
+					   (st->end < 0 ? st->end : 0) + n, out);
+			push_range(node, st->start, st->end, out);
 		}
 		break;
 	}
@@ -882,19 +964,66 @@ static void apply_step(const step *st, const cJSON *node, const jp_env *env, mat
 	}
 }
 
-static void deep_apply(const step *st, const cJSON *node, const jp_env *env, matches *out)
+/* Applies st to node and to every node below it, in pre-order.  A filter
+ * tests each node once: an array tests its elements, and an object tests
+ * itself unless it is an element (in_array), already tested by its
+ * array. */
+static void deep_apply(const step *st, const cJSON *node, int in_array,
+		       const jp_env *env, matches *out)
 {
 	const cJSON *c;
 
-	apply_step(st, node, env, out);
+	if (!(st->kind == ST_FILTER && in_array && cJSON_IsObject(node)))
+		apply_step(st, node, env, out);
 	if (cJSON_IsArray(node) || cJSON_IsObject(node))
 		for (c = node->child; c; c = c->next)
-			deep_apply(st, c, env, out);
+			deep_apply(st, c, cJSON_IsArray(node), env, out);
+}
+
+/* Jayway merges a name list that ends a path: the result for an object is
+ * a new object of those of the named members it has (after "..", only an
+ * object that has them all counts).  Returns the owned object, or NULL
+ * when node does not count. */
+static cJSON *merged(const step *st, const cJSON *node)
+{
+	const cJSON *c;
+	cJSON *o;
+	int k;
+
+	if (!cJSON_IsObject(node))
+		return NULL;
+	for (k = 0; st->deep && k < st->n; k++)
+		if (!js_get(node, st->names[k]))
+			return NULL;
+	o = cJSON_CreateObject();
+	for (k = 0; k < st->n; k++)
+		if ((c = js_get(node, st->names[k])) && !js_get(o, st->names[k]))
+			cJSON_AddItemToObject(o, st->names[k], js_dup(c));
+	return o;
+}
+
+/* Pushes the merged objects of node (and, after "..", of every node below
+ * it, in pre-order); m->made owns them. */
+static void push_merged(const step *st, const cJSON *node, matches *m)
+{
+	cJSON *o = merged(st, node);
+	const cJSON *c;
+
+	if (o) {
+		if (!m->made)
+			m->made = cJSON_CreateArray();
+		cJSON_AddItemToArray(m->made, o);
+		push(m, o);
+	}
+	if (st->deep && (cJSON_IsArray(node) || cJSON_IsObject(node)))
+		for (c = node->child; c; c = c->next)
+			push_merged(st, c, m);
 }
 
 static void collect(const jpath *p, int i, const cJSON *node, const jp_env *env, matches *m)
 {
 	matches next = { 0 };
+	const step *st;
 	int k;
 
 	if (!node)
@@ -903,13 +1032,18 @@ static void collect(const jpath *p, int i, const cJSON *node, const jp_env *env,
 		push(m, node);
 		return;
 	}
-	if (p->steps[i].deep)
-		deep_apply(&p->steps[i], node, env, &next);
+	st = &p->steps[i];
+	if (p->merge && i == p->nsteps - 1) {
+		push_merged(st, node, m);
+		return;
+	}
+	if (st->deep)
+		deep_apply(st, node, 0, env, &next);
 	else
-		apply_step(&p->steps[i], node, env, &next);
+		apply_step(st, node, env, &next);
 	for (k = 0; k < next.n; k++)
 		collect(p, i + 1, next.v[k], env, m);
-	free(next.v);
+	matches_free(&next);
 }
 
 int jp_eval(const jpath *p, const jp_env *env, const cJSON **out, int *owned)
@@ -919,12 +1053,21 @@ int jp_eval(const jpath *p, const jp_env *env, const cJSON **out, int *owned)
 
 	*owned = 0;
 	*out = NULL;
-	if (p->definite) {
-		for (i = 0; node && i < p->nsteps; i++) {
+	if (p->definite || p->merge_one) {
+		/* The per-transition case: walk, allocate nothing. */
+		int n = p->nsteps - p->merge_one;
+
+		for (i = 0; node && i < n; i++) {
 			const step *st = &p->steps[i];
 
 			node = st->kind == ST_NAME ? js_get(node, st->name) :
 			       array_at(node, st->index);
+		}
+		if (node && p->merge_one) {
+			/* $.a['b','c']: one merged object, built here. */
+			*out = merged(&p->steps[n], node);
+			*owned = *out != NULL;
+			return *out ? 0 : -1;
 		}
 		*out = node;
 		return node ? 0 : -1;
@@ -939,7 +1082,7 @@ int jp_eval(const jpath *p, const jp_env *env, const cJSON **out, int *owned)
 		arr = cJSON_CreateArray();
 		for (i = 0; i < m.n; i++)
 			cJSON_AddItemToArray(arr, js_dup(m.v[i]));
-		free(m.v);
+		matches_free(&m);
 		*out = arr;
 		*owned = 1;
 		return 0;
@@ -961,30 +1104,30 @@ int jp_assign(const jpath *p, cJSON **root, cJSON *value)
 	cJSON *node = *root;
 	int i;
 
+	if (!p->definite)
+		goto bad;
 	if (p->nsteps == 0) {
 		cJSON_Delete(*root);
 		*root = value;
 		return 0;
 	}
-	/* Check the whole way first so that a failure leaves *root unchanged. */
-	for (i = 0; i < p->nsteps - 1 && node; i++) {
+	/* Check the whole way first so that a failure leaves *root unchanged.
+	 * A name needs an object and an index an existing element; a missing
+	 * member becomes a new object, so every step after it must be a
+	 * name. */
+	for (i = 0; i < p->nsteps; i++) {
 		const step *st = &p->steps[i];
 
-		if (st->kind == ST_NAME) {
+		if (!node) {
+			if (st->kind != ST_NAME)
+				goto bad;
+		} else if (st->kind == ST_NAME) {
 			if (!cJSON_IsObject(node))
 				goto bad;
 			node = js_get(node, st->name);
-		} else {
-			node = (cJSON *)array_at(node, st->index);
-			if (!node)
-				goto bad;
-		}
-	}
-	if (node) {
-		const step *last = &p->steps[p->nsteps - 1];
-
-		if (last->kind == ST_NAME ? !cJSON_IsObject(node) : !array_at(node, last->index))
+		} else if (!(node = (cJSON *)array_at(node, st->index))) {
 			goto bad;
+		}
 	}
 	node = *root;
 	for (i = 0; i < p->nsteps - 1; i++) {

@@ -9,10 +9,15 @@
  *   $$       the context object
  *   $name    the variable `name` (JSONPath Assign)
  * followed by steps: .name, ['name'], [n], [-n], [*], .*, ..name, ..*,
- * [a,b,...], ['a','b'], [start:end:step] and [?(filter)], the Jayway
- * syntax AWS accepts.  A path made of names and single indices only is
- * "definite": it selects at most one node.  Any other path is indefinite
- * and selects a (possibly empty) array, as Jayway does. */
+ * [a,b,...], ['a','b'], [start:end] and [?(filter)], the Jayway syntax
+ * AWS accepts.  As in Jayway: a dot may precede a bracket ($.a.['b c']);
+ * a blank ends a dotted name, so "$.a b" is an error; a slice needs a
+ * start or an end, and a third part ([a:b:c]) is read but ignored; a
+ * negative end counts from the array's end in [:b] but not in [a:b].
+ * A path made of names and single indices only is "definite": it selects
+ * at most one node.  Any other path is indefinite and selects a (possibly
+ * empty) array, as Jayway does.  A name list that ends a path merges the
+ * members found into one object (see jp_eval). */
 typedef enum jp_root_kind {
 	JP_ROOT_INPUT,
 	JP_ROOT_CONTEXT,
@@ -32,7 +37,7 @@ typedef struct jp_env {
 typedef struct jpath jpath;
 
 /* Flags for jp_compile. */
-#define JP_REFERENCE  1  /* a Reference Path: definite, $ or $$ roots */
+#define JP_REFERENCE  1  /* a Reference Path: definite (names, indices) */
 #define JP_NO_CONTEXT 2  /* $$ is not allowed (e.g. ResultPath) */
 #define JP_NO_VARS    4  /* $name is not allowed */
 
@@ -56,7 +61,12 @@ const char *jp_normalized(const jpath *p);
  * borrowed from the env's trees, and *owned to 0; returns -1 when nothing
  * matches.  For an indefinite path, *out is a new array of copies of the
  * matches and *owned is 1; it never fails.  Returns -1 too when a variable
- * root is undefined. */
+ * root is undefined.
+ * A name list ['a','b'] at the end of a path yields, for each object it
+ * applies to, a new object of the named members it has.  When the steps
+ * before the list are definite ($.x['a','b']), *out is that one object
+ * and *owned is 1 (-1 when there is no object there), although
+ * jp_definite() is 0: such a path is no Reference Path. */
 int jp_eval(const jpath *p, const jp_env *env, const cJSON **out, int *owned);
 
 /* Evaluates p and returns an owned copy of the result, or NULL when a
@@ -65,8 +75,9 @@ cJSON *jp_eval_copy(const jpath *p, const jp_env *env);
 
 /* Writes value at the reference path p inside *root, as ResultPath does:
  * "$" replaces the whole root; missing objects on the way are created.
- * Takes value in every case.  Returns 0, or -1 when a step meets a
- * non-object (or an index out of range); then *root is unchanged.  The
+ * Takes value in every case.  Returns 0, or -1 when a name meets a
+ * non-object, an index meets no element, or an index follows a missing
+ * member (no object is created for it); then *root is unchanged.  The
  * keys it adds point into p (no copy): p must outlive *root. */
 int jp_assign(const jpath *p, cJSON **root, cJSON *value);
 

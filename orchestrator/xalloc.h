@@ -2,6 +2,7 @@
 #ifndef SL_XALLOC_H
 #define SL_XALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* xmalloc, xcalloc, xrealloc and xstrdup never return NULL: when memory is
@@ -15,6 +16,7 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* xasprintf returns a newly allocated formatted string, owned by the caller. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Installs xmalloc/free as cJSON's allocator.  Call once at start. */
 void xalloc_init(void);

@@ -418,14 +418,17 @@ static void test_flags(void **state)
 	jp_free(p);
 	p = compile("$$.Execution.Id", JP_REFERENCE);
 	jp_free(p);
-	check_compile_error("$.a[*]", JP_REFERENCE, "reference path", "'$.a[*]'");
-	check_compile_error("$..a", JP_REFERENCE, "reference path");
-	check_compile_error("$.a[0,1]", JP_REFERENCE, "reference path");
-	check_compile_error("$.a[1:2]", JP_REFERENCE, "reference path");
-	check_compile_error("$.a[?(@.b)]", JP_REFERENCE, "reference path");
-	check_compile_error("$.*", JP_REFERENCE, "reference path");
-	check_compile_error("$myVar", JP_REFERENCE, "variable");
-	check_compile_error("$myVar.n", JP_REFERENCE, "variable");
+	check_compile_error("$.a[*]", JP_REFERENCE, "only names and single indices", "'$.a[*]'");
+	check_compile_error("$..a", JP_REFERENCE, "only names and single indices");
+	check_compile_error("$.a[0,1]", JP_REFERENCE, "only names and single indices");
+	check_compile_error("$.a[1:2]", JP_REFERENCE, "only names and single indices");
+	check_compile_error("$.a[?(@.b)]", JP_REFERENCE, "only names and single indices");
+	check_compile_error("$.*", JP_REFERENCE, "only names and single indices");
+	/* Reference paths may start at a variable unless JP_NO_VARS says not. */
+	p = compile("$myVar.n", JP_REFERENCE);
+	jp_free(p);
+	check_compile_error("$myVar", JP_REFERENCE | JP_NO_VARS, "variable");
+	check_compile_error("$myVar.n", JP_REFERENCE | JP_NO_VARS, "variable");
 
 	/* JP_NO_CONTEXT: $$ refused, $ fine. */
 	p = compile("$.a", JP_REFERENCE | JP_NO_CONTEXT);
