@@ -17,7 +17,7 @@ BIN ?= steplocal
 
 # Debian packages the build and the tests need.
 DEB_PKGS := libcjson-dev libyaml-dev libzip-dev libcurl4-openssl-dev \
-            libevent-dev libssl-dev libcmocka-dev pkg-config
+            libevent-dev libssl-dev libcmocka-dev pkg-config clang libclang-rt-14-dev
 
 ORCH_SRCS := \
 	orchestrator/xalloc.c \
@@ -82,7 +82,9 @@ $(B)/tests/unit/%: tests/unit/%.c $(LIB) | $(B)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
+# Every test, then every test again under the sanitizers.
 test: test-unit test-cli
+	@$(MAKE) --no-print-directory test-asan
 
 test-unit: $(UNIT_TESTS:%=$(B)/%)
 	@fail=0; for t in $(UNIT_TESTS:%=$(B)/%); do \
@@ -95,11 +97,13 @@ test-cli: $(BIN)
 bench: $(BIN)
 	@bench/run.sh ./$(BIN)
 
-# Everything rebuilt in build-asan/ with the sanitizers, then the same tests.
+# Everything rebuilt in build-asan/ with AddressSanitizer, LeakSanitizer and
+# UndefinedBehaviorSanitizer, then the same tests; any report fails them.
 test-asan:
+	@echo "== sanitizers (clang, build-asan/)"
 	@$(MAKE) --no-print-directory B=build-asan BIN=build-asan/steplocal CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" test
+	  LDFLAGS="-fsanitize=address,undefined" test-unit test-cli
 
 demo: $(BIN)
 	./$(BIN) run --definition templates/order/OrderWorkflow.asl.json --input-file templates/order/input.json \

@@ -24,7 +24,10 @@ enum phase {
 	PH_FINISHED,     /* the cursor reached its end */
 };
 
-enum timer_kind { TM_NONE, TM_WAIT, TM_RETRY, TM_TASK_TIMEOUT, TM_TASK_DELAY, TM_EXEC_TIMEOUT };
+enum timer_kind {
+	TM_NONE, TM_WAIT, TM_RETRY, TM_TASK_TIMEOUT, TM_HEARTBEAT, TM_TASK_DELAY,
+	TM_EXEC_TIMEOUT,
+};
 
 /* Transitions a cursor makes in a row before it yields to others, so that
  * branches interleave. */
@@ -56,6 +59,7 @@ struct sl_task {
 	int attempt;
 	int started;
 	void *data;
+	double heartbeat;         /* HeartbeatSeconds of a callback task; 0 */
 	cJSON *delayed_result;    /* ex_task_*_after: the outcome to deliver */
 	char *delayed_error, *delayed_cause;
 };
@@ -84,10 +88,12 @@ struct cursor {
 	unsigned long timer_seq;  /* Wait or retry timer; 0 = none */
 	enum timer_kind timer_kind;
 	unsigned long tmo_seq;    /* task timeout timer; 0 = none */
+	unsigned long hb_seq;     /* task heartbeat timer; 0 = none */
 	unsigned long dly_seq;    /* delayed task completion; 0 = none */
 	sl_task *task;
 	char *printed;            /* text of input in the last Exited (borrowed) */
 	cJSON *pending;           /* Assign values waiting for the transition */
+	char *task_token;         /* $$.Task.Token of a callback task's attempt */
 	cJSON *vars;              /* variables of this scope (owned) */
 	cJSON *ctx;               /* cached context object (owned) */
 	int map_index;            /* -1 outside a Map iteration */
@@ -227,6 +233,8 @@ static void timer_set(cursor *c, enum timer_kind k, double delay)
 
 	if (k == TM_TASK_TIMEOUT) {
 		c->tmo_seq = seq;
+	} else if (k == TM_HEARTBEAT) {
+		c->hb_seq = seq;
 	} else if (k == TM_TASK_DELAY) {
 		c->dly_seq = seq;
 	} else {
@@ -240,6 +248,7 @@ static int timer_live(const tentry *t)
 {
 	switch (t->kind) {
 	case TM_TASK_TIMEOUT: return t->c->tmo_seq == t->seq;
+	case TM_HEARTBEAT:    return t->c->hb_seq == t->seq;
 	case TM_TASK_DELAY:   return t->c->dly_seq == t->seq;
 	case TM_EXEC_TIMEOUT: return t->c->x->timeout_seq == t->seq;
 	default:              return t->c->timer_seq == t->seq;
@@ -268,6 +277,7 @@ static void timer_clear(cursor *c)
 	c->timer_seq = 0;
 	c->timer_kind = TM_NONE;
 	c->tmo_seq = 0;
+	c->hb_seq = 0;
 	c->dly_seq = 0;
 }
 
@@ -430,6 +440,10 @@ static const cJSON *ctx_get(void *ud)
 	cJSON_AddItemToObject(st, "EnteredTime", iso_node(c->entered));
 	if (c->m->states[c->state].type != ASL_PASS)
 		cJSON_AddNumberToObject(st, "RetryCount", c->retry_count);
+	if (c->task_token) {
+		o = cJSON_AddObjectToObject(c->ctx, "Task");
+		cJSON_AddStringToObject(o, "Token", c->task_token);
+	}
 	if (c->map_item) {
 		o = cJSON_AddObjectToObject(c->ctx, "Map");
 		o = cJSON_AddObjectToObject(o, "Item");
@@ -689,11 +703,65 @@ static void transition(cursor *c, int next)
 	c->phase = PH_ENTER;
 }
 
+static double rand01(sl_engine *g);
+
 /* ---- Task ---- */
 
 static int is_lambda(const char *resource)
 {
 	return strncmp(resource, "arn:aws:lambda:", 15) == 0;
+}
+
+/* A task token: 64 random URL-safe characters, as opaque as AWS's. */
+static char *new_token(sl_engine *g)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	char *t = xmalloc(SL_TASK_TOKEN_LEN + 1);
+	int i;
+
+	for (i = 0; i < SL_TASK_TOKEN_LEN; i++)
+		t[i] = abc[(int)(rand01(g) * 64) & 63];
+	t[SL_TASK_TOKEN_LEN] = '\0';
+	return t;
+}
+
+/* Whether the task reports progress (callbacks, jobs): only those are
+ * held to HeartbeatSeconds, as on AWS. */
+static int is_callback(const char *resource)
+{
+	size_t n = strlen(resource);
+
+	return (n > 17 && strcmp(resource + n - 17, ".waitForTaskToken") == 0) ||
+	       (n > 5 && strcmp(resource + n - 5, ".sync") == 0) ||
+	       (strncmp(resource, "arn:aws:states:", 15) == 0 && strstr(resource, ":activity:"));
+}
+
+/* TimeoutSeconds(Path) or HeartbeatSeconds(Path) of a task: 0 when not
+ * set; -1 with the state failed when the path gives no positive integer. */
+static double task_seconds(cursor *c, const asl_num *n, const char *field)
+{
+	jp_env env;
+	const cJSON *v;
+	int owned;
+
+	if (n->set)
+		return n->value;
+	if (!n->path)
+		return 0;
+	env = env_for(c, c->input);
+	if (jp_eval(n->path, &env, &v, &owned) || owned || !js_is_integer(v) ||
+	    v->valuedouble < 1) {
+		aslerr er = { 0 };
+
+		aslerr_set(&er, ERR_RUNTIME,
+			   "Invalid path '%s': the value of %sPath must be a positive integer",
+			   jp_text(n->path), field);
+		state_error(c, &er);
+		c->phase = PH_FAILED;
+		return -1;
+	}
+	return v->valuedouble;
 }
 
 static void task_attempt(cursor *c)
@@ -702,28 +770,13 @@ static void task_attempt(cursor *c)
 	sl_engine *g = c->x->g;
 	hist_event *e;
 	sl_task *t;
-	double timeout = 0;
+	double timeout, heartbeat = 0;
 
-	if (s->timeout.set)
-		timeout = s->timeout.value;
-	else if (s->timeout.path) {
-		jp_env env = env_for(c, c->input);
-		const cJSON *v;
-		int owned;
-
-		if (jp_eval(s->timeout.path, &env, &v, &owned) || owned ||
-		    !js_is_integer(v) || v->valuedouble < 1) {
-			aslerr er = { 0 };
-
-			aslerr_set(&er, ERR_RUNTIME,
-				   "Invalid path '%s': the value of TimeoutSecondsPath must be a positive integer",
-				   jp_text(s->timeout.path));
-			state_error(c, &er);
-			c->phase = PH_FAILED;
-			return;
-		}
-		timeout = v->valuedouble;
-	}
+	if ((timeout = task_seconds(c, &s->timeout, "TimeoutSeconds")) < 0)
+		return;
+	if (is_callback(s->resource) &&
+	    (heartbeat = task_seconds(c, &s->heartbeat, "HeartbeatSeconds")) < 0)
+		return;
 	e = emit(c, is_lambda(s->resource) ? EV_LAMBDA_SCHEDULED : EV_TASK_SCHEDULED);
 	e->resource = xstrdup(s->resource);
 	if (!is_lambda(s->resource)) {
@@ -741,6 +794,10 @@ static void task_attempt(cursor *c)
 		e->num = (long)timeout;
 		e->has_num = 1;
 	}
+	if (heartbeat > 0) {
+		e->num2 = (long)heartbeat;
+		e->has_num2 = 1;
+	}
 	done_event(c, e);
 	t = xcalloc(1, sizeof *t);
 	t->c = c;
@@ -749,6 +806,9 @@ static void task_attempt(cursor *c)
 	c->phase = PH_IDLE;
 	if (timeout > 0)
 		timer_set(c, TM_TASK_TIMEOUT, timeout * g->o.wait_scale);
+	t->heartbeat = heartbeat;
+	if (heartbeat > 0)
+		timer_set(c, TM_HEARTBEAT, heartbeat * g->o.wait_scale);
 	if (!g->o.tasks.start) {
 		ex_task_fail_unknown(t);
 		return;
@@ -802,6 +862,7 @@ static void task_end(sl_task *t)
 	cursor *c = t->c;
 
 	c->tmo_seq = 0;
+	c->hb_seq = 0;
 	c->dly_seq = 0;
 	c->task = NULL;
 	task_free(t);
@@ -833,7 +894,9 @@ void ex_task_fail(sl_task *t, const char *error, const char *cause)
 	make_ready(c, PH_FAILED);
 }
 
-static void task_timeout(cursor *c)
+/* TimeoutSeconds (States.Timeout) or HeartbeatSeconds
+ * (States.HeartbeatTimeout) ran out: the task is abandoned. */
+static void task_timeout(cursor *c, const char *error)
 {
 	sl_engine *g = c->x->g;
 	sl_task *t = c->task;
@@ -842,15 +905,24 @@ static void task_timeout(cursor *c)
 		return;
 	if (g->o.tasks.cancel)
 		g->o.tasks.cancel(g->o.tasks.ud, t);
-	task_event(t, EV_TASK_TIMED_OUT, EV_LAMBDA_TIMED_OUT, ERR_TIMEOUT, NULL, NULL);
+	task_event(t, EV_TASK_TIMED_OUT, EV_LAMBDA_TIMED_OUT, error, NULL, NULL);
 	c->task = NULL;
 	c->dly_seq = 0;
+	c->tmo_seq = 0;
+	c->hb_seq = 0;
 	task_free(t);
-	aslerr_set(&c->err, ERR_TIMEOUT, NULL);
+	aslerr_set(&c->err, error, NULL);
 	make_ready(c, PH_FAILED);
 }
 
+void ex_task_heartbeat(sl_task *t)
+{
+	if (t->heartbeat > 0)
+		timer_set(t->c, TM_HEARTBEAT, t->heartbeat * t->c->x->g->o.wait_scale);
+}
+
 const char *ex_task_resource(const sl_task *t) { return t->c->m->states[t->c->state].resource; }
+const char *ex_task_token(const sl_task *t) { return t->c->task_token; }
 const char *ex_task_state_name(const sl_task *t) { return t->c->m->states[t->c->state].name; }
 const cJSON *ex_task_input(const sl_task *t) { return t->c->task_input; }
 const sl_exec *ex_task_exec(const sl_task *t) { return t->c->x; }
@@ -1467,6 +1539,12 @@ static int prepare_input(cursor *c, const asl_state *s, const cJSON *eff, cJSON 
 {
 	cJSON_Delete(c->task_input);
 	c->task_input = NULL;
+	free(c->task_token);
+	c->task_token = NULL;
+	if (s->type == ASL_TASK && is_callback(s->resource)) {
+		c->task_token = new_token(c->x->g);
+		ctx_reset(c);
+	}
 	if (s->type != ASL_MAP && s->parameters) {
 		c->task_input = apply_tpl(c, s->parameters, eff);
 		cJSON_Delete(owned);
@@ -1787,6 +1865,7 @@ static void cursor_free(cursor *c)
 	fan_free(c->fan);
 	cJSON_Delete(c->vars);
 	cJSON_Delete(c->pending);
+	free(c->task_token);
 	cJSON_Delete(c->ctx);
 	if (c->task)
 		task_free(c->task);
@@ -1949,7 +2028,11 @@ static void fire(sl_engine *g, tentry t)
 		break;
 	case TM_TASK_TIMEOUT:
 		c->tmo_seq = 0;
-		task_timeout(c);
+		task_timeout(c, ERR_TIMEOUT);
+		break;
+	case TM_HEARTBEAT:
+		c->hb_seq = 0;
+		task_timeout(c, ERR_HEARTBEAT_TIMEOUT);
 		break;
 	case TM_TASK_DELAY:
 		task_delay_due(c);

@@ -118,11 +118,15 @@ long ex_transitions(const sl_exec *x);
 /* For task handlers. */
 const char *ex_task_resource(const sl_task *t);
 const char *ex_task_state_name(const sl_task *t);
+/* The task token of a .waitForTaskToken attempt ($$.Task.Token), or NULL. */
+const char *ex_task_token(const sl_task *t);
 const cJSON *ex_task_input(const sl_task *t);    /* borrowed */
 const sl_exec *ex_task_exec(const sl_task *t);
 int ex_task_attempt(const sl_task *t);          /* 0 first, then retries */
 /* Records that the work started (TaskStarted / LambdaFunctionStarted). */
 void ex_task_started(sl_task *t);
+/* The task is alive (SendTaskHeartbeat): restarts its HeartbeatSeconds. */
+void ex_task_heartbeat(sl_task *t);
 /* Completes the task with result (taken). */
 void ex_task_succeed(sl_task *t, cJSON *result);
 /* Completes the task with an error (copied). */

@@ -177,6 +177,8 @@ cJSON *hist_event_json(const hist_event *e, int iso_time)
 	}
 	if (d->fields & F_TIMEOUT && e->has_num)
 		cJSON_AddNumberToObject(det, "timeoutInSeconds", (double)e->num);
+	if (d->fields & F_TIMEOUT && e->has_num2)
+		cJSON_AddNumberToObject(det, "heartbeatInSeconds", (double)e->num2);
 	if (d->fields & F_ERROR) {
 		if (e->error)
 			cJSON_AddStringToObject(det, "error", e->error);

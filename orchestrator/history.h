@@ -43,6 +43,8 @@ typedef struct hist_event {
 	char *resource_type;
 	long num;                  /* Map length or iteration index; task timeout */
 	int has_num;
+	long num2;                 /* task heartbeat */
+	int has_num2;
 } hist_event;
 
 typedef struct hist {

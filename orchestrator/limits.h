@@ -13,6 +13,7 @@
 #define SL_DISTRIBUTED_MAP_CONCURRENCY 10000 /* Distributed Map's default child executions */
 #define SL_MAX_ARRAY_RANGE        1000     /* States.ArrayRange result size */
 #define SL_MAX_INTRINSIC_DEPTH    10       /* nesting of intrinsic calls */
+#define SL_TASK_TOKEN_LEN         64       /* characters in a task token we issue */
 
 /* Our own bounds on hostile input. */
 #define SL_MAX_JSON_DEPTH         1000     /* nesting accepted in definitions */
