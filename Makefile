@@ -10,7 +10,7 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wformat=2 -Wundef -Wwrite-strings -Wvla \
            -Wno-unused-parameter
 CPPFLAGS += -std=c11 -D_GNU_SOURCE -Iorchestrator -MMD -MP
-LDLIBS  := -lcjson -lcrypto -lm
+LDLIBS  := -lcjson -lcrypto -levent -lm
 
 B ?= build
 BIN ?= steplocal
@@ -32,6 +32,7 @@ ORCH_SRCS := \
 	orchestrator/history.c \
 	orchestrator/exec.c \
 	orchestrator/mock.c \
+	orchestrator/evloop.c \
 	orchestrator/cli.c
 
 MAIN_SRC := orchestrator/main.c

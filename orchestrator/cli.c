@@ -8,6 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
+#include "evloop.h"
 #include "exec.h"
 #include "limits.h"
 #include "mock.h"
@@ -379,6 +382,8 @@ static int cmd_run(int argc, char **argv)
 	const mock_case *mc = NULL;
 	sl_engine *g;
 	sl_exec *x;
+	struct event_base *base;
+	sl_loop *loop;
 	cJSON *input;
 	char *input_text = NULL, *sm_name;
 	double t0, t1;
@@ -440,7 +445,13 @@ static int cmd_run(int argc, char **argv)
 
 		eo.tasks = mock_handler(ms, none);
 	}
+	base = event_base_new();
+	if (!base) {
+		fprintf(stderr, "steplocal: cannot create the event loop\n");
+		abort();
+	}
 	g = ex_engine_new(&eo);
+	loop = loop_new(base, g);
 	xo.name = o.name;
 	xo.state_machine_name = sm_name;
 	xo.express = o.type && strcmp(o.type, "EXPRESS") == 0;
@@ -451,7 +462,7 @@ static int cmd_run(int argc, char **argv)
 	free(input_text);
 	if (ms)
 		mock_bind(ms, x, mc);
-	ex_engine_run(g);
+	loop_run(loop);
 	t1 = mono_now();
 	if (o.stats)
 		fprintf(stderr, "{\"transitions\":%ld,\"seconds\":%.6f}\n", ex_transitions(x), t1 - t0);
@@ -471,6 +482,8 @@ static int cmd_run(int argc, char **argv)
 			ex_cause(x) ? ex_cause(x) : "", "");
 	rc = ex_get_status(x) == EX_SUCCEEDED ? 0 : EXIT_FAILED;
 	ex_engine_free(g);
+	loop_free(loop);
+	event_base_free(base);
 	mock_free(ms);
 	asl_unref(m);
 	free(sm_name);
