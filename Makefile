@@ -9,8 +9,8 @@ CFLAGS  ?= $(OPT) -g
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wformat=2 -Wundef -Wwrite-strings -Wvla \
            -Wno-unused-parameter
-CPPFLAGS += -std=c11 -D_GNU_SOURCE -Iorchestrator -MMD -MP
-LDLIBS  := -lcjson -lcrypto -levent -lm
+CPPFLAGS += -std=c11 -D_GNU_SOURCE -Iorchestrator -Iruntime -MMD -MP
+LDLIBS  := -lyaml -lzip -lcjson -lcrypto -levent -lm
 
 B ?= build
 BIN ?= steplocal
@@ -33,7 +33,16 @@ ORCH_SRCS := \
 	orchestrator/exec.c \
 	orchestrator/mock.c \
 	orchestrator/evloop.c \
+	orchestrator/lambda_task.c \
+	orchestrator/project.c \
 	orchestrator/cli.c
+
+# The Lambda side, compiled into the same library.
+RT_SRCS := \
+	runtime/pkg.c \
+	runtime/rapi.c \
+	runtime/env.c \
+	runtime/lambda.c
 
 MAIN_SRC := orchestrator/main.c
 
@@ -41,14 +50,28 @@ UNIT_TESTS := \
 	tests/unit/test_jpath \
 	tests/unit/test_intrinsic \
 	tests/unit/test_choice \
-	tests/unit/test_cases
+	tests/unit/test_cases \
+	tests/unit/test_project \
+	tests/unit/test_pkg \
+	tests/unit/test_lambda
 
 ORCH_OBJS := $(ORCH_SRCS:%.c=$(B)/%.o)
+RT_OBJS := $(RT_SRCS:%.c=$(B)/%.o)
 LIB := $(B)/liborch.a
 
-.PHONY: all deps test test-unit test-cli bench test-asan demo clean
+# Example functions written in C: each main.c becomes its package's
+# bootstrap, linked with the C runtime client (runtime/client).
+C_FUNCTIONS := functions/fulfill_order functions/update_inventory
+CLIENT_SRC := runtime/client/lambda_client.c
 
-all: $(B)/.deps $(BIN)
+.PHONY: all deps test test-unit test-cli test-runtime bench test-asan demo clean functions
+
+all: $(B)/.deps $(BIN) functions
+
+functions: $(C_FUNCTIONS:%=%/bootstrap)
+
+functions/%/bootstrap: functions/%/main.c $(CLIENT_SRC) runtime/client/steplocal_lambda.h | $(B)/.deps
+	$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) -Iruntime/client -o $@ $< $(CLIENT_SRC) -lcurl -lcjson
 
 # `make deps` installs what is missing; `make` runs it once per build folder.
 deps:
@@ -72,7 +95,7 @@ $(B)/%.o: %.c | $(B)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
 
-$(LIB): $(ORCH_OBJS)
+$(LIB): $(ORCH_OBJS) $(RT_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -84,7 +107,7 @@ $(B)/tests/unit/%: tests/unit/%.c $(LIB) | $(B)/.deps
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
 # Every test, then every test again under the sanitizers.
-test: test-unit test-cli
+test: test-unit test-cli test-runtime
 	@$(MAKE) --no-print-directory test-asan
 
 test-unit: $(UNIT_TESTS:%=$(B)/%)
@@ -92,8 +115,12 @@ test-unit: $(UNIT_TESTS:%=$(B)/%)
 	  echo "== $$t"; SL_CASES=tests/cases $$t || fail=1; done; \
 	exit $$fail
 
-test-cli: $(BIN)
+test-cli: $(BIN) functions
 	@tests/cli/run.sh ./$(BIN)
+
+# The bootstraps (python, node) and the C client against a fake Runtime API.
+test-runtime:
+	@python3 tests/runtime/test_bootstraps.py
 
 bench: $(BIN)
 	@bench/run.sh ./$(BIN)
@@ -106,11 +133,10 @@ test-asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" test-unit test-cli
 
-demo: $(BIN)
-	./$(BIN) run --definition templates/order/OrderWorkflow.asl.json --input-file templates/order/input.json \
-	  --mock-config templates/order/mocks.json --test-case HappyPath
+demo: $(BIN) functions
+	./$(BIN) run OrderWorkflow -f templates/order --input-file templates/order/input.json
 
 clean:
-	rm -rf build build-asan steplocal
+	rm -rf build build-asan steplocal $(C_FUNCTIONS:%=%/bootstrap)
 
--include $(ORCH_OBJS:.o=.d) $(B)/$(MAIN_SRC:.c=.d) $(UNIT_TESTS:%=$(B)/%.d)
+-include $(ORCH_OBJS:.o=.d) $(RT_OBJS:.o=.d) $(B)/$(MAIN_SRC:.c=.d) $(UNIT_TESTS:%=$(B)/%.d)

@@ -10,8 +10,13 @@
 
 #include <event2/event.h>
 
+#include <signal.h>
+
 #include "evloop.h"
 #include "exec.h"
+#include "lambda_task.h"
+#include "pkg.h"
+#include "project.h"
 #include "limits.h"
 #include "mock.h"
 #include "xalloc.h"
@@ -23,10 +28,14 @@ static const char usage_text[] =
 	"usage: steplocal <command> [options]\n"
 	"\n"
 	"commands:\n"
-	"  run --definition FILE [--input JSON | --input-file F] [--type STANDARD|EXPRESS]\n"
+	"  run NAME [-f PROJECT] | --definition FILE [-f PROJECT]\n"
+	"      [--input JSON | --input-file F] [--type STANDARD|EXPRESS]\n"
 	"      [--json] [--history] [--wait-scale X] [--mock-config F --test-case NAME]\n"
 	"      [--name NAME] [--quiet] [--stats] [--max-payload BYTES]\n"
-	"                       run one execution of a state machine definition\n"
+	"                       run one execution of a state machine of the project\n"
+	"                       (steplocal.yaml here, or -f), or of a definition file\n"
+	"  invoke FUNCTION [--event FILE | -] [-f PROJECT]\n"
+	"                       invoke one function: result on stdout, logs on stderr\n"
 	"  validate FILE        report every problem of a definition, as AWS does\n"
 	"  help                 this text\n"
 	"\n"
@@ -124,6 +133,8 @@ static int cmd_validate(int argc, char **argv)
 /* ---- run ---- */
 
 typedef struct run_opts {
+	const char *machine;            /* NAME: a state machine of the project */
+	const char *project;            /* -f: the project file or folder */
 	const char *definition;
 	const char *input;
 	const char *input_file;
@@ -251,6 +262,7 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
 		if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) { o->quiet = 1; continue; }
 		if (strcmp(a, "--stats") == 0) { o->stats = 1; continue; }
 		if (strcmp(a, "--definition") == 0) target = &o->definition;
+		else if (strcmp(a, "-f") == 0 || strcmp(a, "--project") == 0) target = &o->project;
 		else if (strcmp(a, "--input") == 0) target = &o->input;
 		else if (strcmp(a, "--input-file") == 0) target = &o->input_file;
 		else if (strcmp(a, "--type") == 0) target = &o->type;
@@ -288,9 +300,12 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
 		} else if (a[0] == '-') {
 			fprintf(stderr, "steplocal: unknown option '%s'\n", a);
 			return -1;
+		} else if (!o->machine) {
+			o->machine = a;
+			continue;
 		} else {
-			fprintf(stderr, "steplocal: run %s: running a state machine by name needs a project file "
-				"(steplocal.yaml), which this version does not read yet; use --definition FILE\n", a);
+			fprintf(stderr, "steplocal: run: one state machine at a time ('%s' and '%s')\n",
+				o->machine, a);
 			return -1;
 		}
 		if (i + 1 >= argc) {
@@ -299,8 +314,8 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
 		}
 		*target = argv[++i];
 	}
-	if (!o->definition) {
-		fprintf(stderr, "steplocal: run needs --definition FILE\n%s", usage_text);
+	if (!o->definition == !o->machine) {
+		fprintf(stderr, "steplocal: run needs a state machine NAME or --definition FILE\n%s", usage_text);
 		return -1;
 	}
 	if (o->input && o->input_file) {
@@ -371,41 +386,247 @@ static double mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* ---- the workspace: a project and the Lambda side running its functions ---- */
+
+typedef struct workspace {
+	proj_project *proj;
+	struct event_base *base;
+	lam_service *svc;
+	lt_bridge *bridge;
+	int quiet;                /* no function log lines on stderr */
+} workspace;
+
+/* Function log lines, on stderr, prefixed with the function's name. */
+static void print_log(void *ud, const char *function, const char *request_id, const char *line)
+{
+	workspace *w = ud;
+
+	(void)request_id;
+	if (w->quiet)
+		return;
+	if (isatty(2))
+		fprintf(stderr, "\033[2m[%s]\033[0m %s\n", function, line);
+	else
+		fprintf(stderr, "[%s] %s\n", function, line);
+}
+
+/* Where .zip packages are extracted: $XDG_CACHE_HOME/steplocal/packages,
+ * ~/.cache/steplocal/packages, or a per-user folder under /tmp. */
+static char *cache_dir(void)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+
+	if (x && *x)
+		return xasprintf("%s/steplocal/packages", x);
+	if (h && *h)
+		return xasprintf("%s/.cache/steplocal/packages", h);
+	return xasprintf("/tmp/steplocal-%d/packages", (int)getuid());
+}
+
+/* Loads the project at path (a file or folder), or the current folder's
+ * steplocal.yaml when path is NULL.  Returns 0; -1 with the problems
+ * printed; 1 when there is no project and none was required. */
+static int ws_load(workspace *w, const char *path, int required)
+{
+	char *found = NULL, *err = NULL;
+
+	if (!path) {
+		found = proj_find(NULL);
+		if (!found) {
+			if (!required)
+				return 1;
+			fprintf(stderr, "steplocal: no %s in this folder; give the project with -f FILE\n",
+				PROJ_FILE_NAME);
+			return -1;
+		}
+		path = found;
+	}
+	w->proj = proj_load(path, &err);
+	free(found);
+	if (!w->proj) {
+		fprintf(stderr, "%s%s", err ? err : "steplocal: cannot load the project\n",
+			err && err[strlen(err) - 1] != '\n' ? "\n" : "");
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Starts the Lambda side on base and defines every function of the
+ * project (extracting .zip packages once).  Returns 0 or -1, printed. */
+static int ws_start_lambda(workspace *w, struct event_base *base, sl_loop *loop)
+{
+	lam_service_opts so = { 0 };
+	lt_fault *faults;
+	char *cache = cache_dir();
+	int i, rc = 0;
+
+	so.region = w->proj->region;
+	so.account = w->proj->account;
+	so.log = print_log;
+	so.log_ud = w;
+	w->base = base;
+	w->svc = lam_service_new(base, &so);
+	for (i = 0; i < w->proj->nfunctions && rc == 0; i++) {
+		const proj_function *f = &w->proj->functions[i];
+		lam_config c = { 0 };
+		char *err = NULL, *dir, **env;
+		int k;
+
+		dir = pkg_resolve(f->code, cache, &err);
+		if (!dir) {
+			fprintf(stderr, "steplocal: %s: functions.%s.code: %s\n", w->proj->path, f->name, err);
+			free(err);
+			rc = -1;
+			break;
+		}
+		env = xcalloc((size_t)f->nenv + 1, sizeof *env);
+		for (k = 0; k < f->nenv; k++)
+			env[k] = xasprintf("%s=%s", f->env[k].name, f->env[k].value);
+		c.name = f->name;
+		c.runtime = f->runtime;
+		c.handler = f->handler;
+		c.code_dir = dir;
+		c.timeout = f->timeout;
+		c.memory = f->memory;
+		c.reserved = f->concurrency;
+		c.env = (const char *const *)env;
+		if (!lam_define(w->svc, &c, &err)) {
+			fprintf(stderr, "steplocal: %s: functions.%s: %s\n", w->proj->path, f->name, err);
+			free(err);
+			rc = -1;
+		}
+		for (k = 0; k < f->nenv; k++)
+			free(env[k]);
+		free(env);
+		free(dir);
+	}
+	free(cache);
+	faults = xcalloc((size_t)w->proj->nfaults + 1, sizeof *faults);
+	for (i = 0; i < w->proj->nfaults; i++) {
+		faults[i].function = w->proj->faults[i].function;
+		faults[i].error = w->proj->faults[i].error;
+		faults[i].times = w->proj->faults[i].times;
+		faults[i].rate = w->proj->faults[i].rate;
+		faults[i].seed = w->proj->faults[i].seed;
+	}
+	w->bridge = lt_new(w->svc, loop, w->proj->region, w->proj->account, faults,
+			   w->proj->nfaults, print_log, w);
+	free(faults);
+	return rc;
+}
+
+/* Ends every function process, then frees the project. */
+static void ws_close(workspace *w)
+{
+	lt_free(w->bridge);
+	if (w->svc)
+		lam_service_free(w->svc);
+	proj_free(w->proj);
+	memset(w, 0, sizeof *w);
+}
+
+/* ---- run ---- */
+
+/* Ctrl-C or SIGTERM: the execution is stopped (ABORTED) and the loop ends;
+ * the caller then ends every function process. */
+typedef struct stopper {
+	sl_exec *x;
+	sl_loop *loop;
+	struct event_base *base;
+} stopper;
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	stopper *st = arg;
+
+	(void)what;
+	fprintf(stderr, "steplocal: %s: stopping\n", sig == SIGINT ? "interrupted" : "terminated");
+	if (st->x)
+		ex_stop(st->x, "States.Aborted", "steplocal was interrupted");
+	if (st->loop)
+		loop_stop(st->loop);
+	else
+		event_base_loopexit(st->base, NULL);
+}
+
+static void watch_signals(struct event_base *base, stopper *st, struct event **evs)
+{
+	evs[0] = evsignal_new(base, SIGINT, on_signal, st);
+	evs[1] = evsignal_new(base, SIGTERM, on_signal, st);
+	evsignal_add(evs[0], NULL);
+	evsignal_add(evs[1], NULL);
+}
+
+/* The definition to run: a state machine of the project, or a file. */
+static asl_machine *run_definition(const run_opts *o, const workspace *w, char **sm_name, int *express)
+{
+	diags d = { 0 };
+	asl_machine *m;
+
+	if (o->definition) {
+		m = load_definition(o->definition, &d);
+		if (!m && d.n)
+			print_diags(stderr, o->definition, &d);
+		*sm_name = name_from_file(o->definition);
+	} else {
+		const proj_machine *pm = proj_machine_find(w->proj, o->machine);
+
+		if (!pm) {
+			int i;
+
+			fprintf(stderr, "steplocal: %s has no state machine called %s; it has:",
+				w->proj->path, o->machine);
+			for (i = 0; i < w->proj->nmachines; i++)
+				fprintf(stderr, " %s", w->proj->machines[i].name);
+			fputc('\n', stderr);
+			return NULL;
+		}
+		m = asl_load(pm->definition, &d);
+		if (!m && d.n)
+			print_diags(stderr, pm->definition_file ? pm->definition_file : pm->where, &d);
+		*sm_name = xstrdup(pm->name);
+		*express = pm->express;
+	}
+	diag_free(&d);
+	return m;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	run_opts o = { 0 };
 	sl_engine_opts eo = { 0 };
 	sl_exec_opts xo = { 0 };
-	diags d = { 0 };
-	asl_machine *m;
+	workspace w = { 0 };
+	asl_machine *m = NULL;
 	mock_set *ms = NULL;
 	const mock_case *mc = NULL;
-	sl_engine *g;
+	sl_engine *g = NULL;
 	sl_exec *x;
-	struct event_base *base;
-	sl_loop *loop;
-	cJSON *input;
-	char *input_text = NULL, *sm_name;
+	struct event_base *base = NULL;
+	struct event *sigs[2] = { NULL, NULL };
+	stopper st = { 0 };
+	sl_loop *loop = NULL;
+	cJSON *input = NULL;
+	char *input_text = NULL, *sm_name = NULL;
 	double t0, t1;
-	int rc;
+	int rc = EXIT_USAGE, express = 0, have;
 
 	o.wait_scale = 1;
 	if (parse_run_args(argc, argv, &o))
 		return EXIT_USAGE;
-	m = load_definition(o.definition, &d);
-	if (!m) {
-		if (d.n)
-			print_diags(stderr, o.definition, &d);
-		diag_free(&d);
-		return EXIT_USAGE;
-	}
-	diag_free(&d);
+	/* A project is needed to run a state machine by name, and used for
+	 * its functions when a definition file is run from inside one. */
+	have = ws_load(&w, o.project, o.machine != NULL || o.project != NULL);
+	if (have < 0)
+		goto out;
+	w.quiet = o.quiet;
+	m = run_definition(&o, &w, &sm_name, &express);
+	if (!m)
+		goto out;
 	input = load_input(&o, &input_text);
-	if (!input) {
-		asl_unref(m);
-		return EXIT_USAGE;
-	}
-	sm_name = name_from_file(o.definition);
+	if (!input)
+		goto out;
 	if (o.mock_config) {
 		size_t len;
 		char *text = read_file(o.mock_config, &len), *err = NULL;
@@ -423,14 +644,14 @@ static int cmd_run(int argc, char **argv)
 			else
 				fprintf(stderr, "steplocal: %s: %s\n", o.mock_config,
 					err ? err : "not valid JSON");
-			free(sm_name);
 			free(err);
-			free(input_text);
-			mock_free(ms);
-			cJSON_Delete(input);
-			asl_unref(m);
-			return EXIT_USAGE;
+			goto out;
 		}
+	}
+	base = event_base_new();
+	if (!base) {
+		fprintf(stderr, "steplocal: cannot create the event loop\n");
+		abort();
 	}
 	eo.wait_scale = o.wait_scale;
 	eo.max_payload = o.max_payload;
@@ -440,28 +661,36 @@ static int cmd_run(int argc, char **argv)
 		eo.observer = live_event;
 		eo.noter = live_note;
 	}
-	if (ms) {
-		sl_task_handler none = { 0 };
-
-		eo.tasks = mock_handler(ms, none);
-	}
-	base = event_base_new();
-	if (!base) {
-		fprintf(stderr, "steplocal: cannot create the event loop\n");
-		abort();
-	}
 	g = ex_engine_new(&eo);
 	loop = loop_new(base, g);
+	if (w.proj && ws_start_lambda(&w, base, loop))
+		goto out;
+	{
+		sl_task_handler lambda = { 0 };
+
+		if (w.bridge)
+			lambda = lt_handler(w.bridge);
+		/* Mocked states first, the project's functions behind them. */
+		ex_engine_set_tasks(g, ms ? mock_handler(ms, lambda) : lambda);
+	}
 	xo.name = o.name;
 	xo.state_machine_name = sm_name;
-	xo.express = o.type && strcmp(o.type, "EXPRESS") == 0;
+	xo.express = o.type ? strcmp(o.type, "EXPRESS") == 0 : express;
 	xo.keep_history = o.history;
 	xo.input_text = input_text;
+	if (w.proj) {
+		xo.account = w.proj->account;
+		xo.region = w.proj->region;
+	}
 	t0 = mono_now();
 	x = ex_start(g, m, &xo, input);
-	free(input_text);
+	input = NULL;
 	if (ms)
 		mock_bind(ms, x, mc);
+	st.x = x;
+	st.loop = loop;
+	st.base = base;
+	watch_signals(base, &st, sigs);
 	loop_run(loop);
 	t1 = mono_now();
 	if (o.stats)
@@ -475,19 +704,152 @@ static int cmd_run(int argc, char **argv)
 		js_print_file(stdout, ex_output(x), 0);
 		putchar('\n');
 	}
+	fflush(stdout);
 	if (!o.json && ex_get_status(x) != EX_SUCCEEDED)
-		fprintf(stderr, "steplocal: execution %s: %s%s%s%s\n",
+		fprintf(stderr, "steplocal: execution %s: %s%s%s\n",
 			ex_status_name(ex_get_status(x)),
 			ex_error(x) ? ex_error(x) : "", ex_cause(x) ? ": " : "",
-			ex_cause(x) ? ex_cause(x) : "", "");
+			ex_cause(x) ? ex_cause(x) : "");
 	rc = ex_get_status(x) == EX_SUCCEEDED ? 0 : EXIT_FAILED;
-	ex_engine_free(g);
+out:
+	if (sigs[0]) {
+		event_free(sigs[0]);
+		event_free(sigs[1]);
+	}
+	if (g)
+		ex_engine_free(g);
+	ws_close(&w);
 	loop_free(loop);
-	event_base_free(base);
+	if (base)
+		event_base_free(base);
 	mock_free(ms);
 	asl_unref(m);
+	cJSON_Delete(input);
+	free(input_text);
 	free(sm_name);
 	return rc;
+}
+
+/* ---- invoke ---- */
+
+typedef struct invoke_state {
+	struct event_base *base;
+	int rc;
+	int done;
+} invoke_state;
+
+static void invoke_done(void *ud, const lam_result *r)
+{
+	invoke_state *is = ud;
+
+	is->done = 1;
+	if (r->status == LAM_API_ERROR) {
+		fprintf(stderr, "steplocal: the Invoke API failed with %s (HTTP %d): %s%s%s\n",
+			r->error_type ? r->error_type : "an error", r->http_status,
+			r->message ? r->message : "", r->reason ? ", Reason: " : "",
+			r->reason ? r->reason : "");
+		is->rc = EXIT_FAILED;
+	} else {
+		fwrite(r->payload, 1, r->len, stdout);
+		putchar('\n');
+		is->rc = r->status == LAM_OK ? 0 : EXIT_FAILED;
+	}
+	fflush(stdout);
+	event_base_loopexit(is->base, NULL);
+}
+
+static int cmd_invoke(int argc, char **argv)
+{
+	const char *fn = NULL, *event_file = NULL, *project = NULL;
+	workspace w = { 0 };
+	invoke_state is = { NULL, EXIT_USAGE, 0 };
+	struct event *sigs[2] = { NULL, NULL };
+	stopper st = { 0 };
+	lam_invoke_opts io = { 0 };
+	lam_function *f;
+	char *payload = NULL;
+	size_t len = 0;
+	const char *fault;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--event") == 0 || strcmp(argv[i], "-e") == 0) {
+			if (++i >= argc)
+				goto usage;
+			event_file = argv[i];
+		} else if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--project") == 0) {
+			if (++i >= argc)
+				goto usage;
+			project = argv[i];
+		} else if (strcmp(argv[i], "-") == 0) {
+			event_file = "-";
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "steplocal: invoke: unknown option '%s'\n", argv[i]);
+			goto usage;
+		} else if (!fn) {
+			fn = argv[i];
+		} else {
+			goto usage;
+		}
+	}
+	if (!fn)
+		goto usage;
+	if (event_file) {
+		size_t off;
+		cJSON *v;
+
+		if (!(payload = read_file(event_file, &len)))
+			return EXIT_USAGE;
+		if (!(v = js_parse(payload, len, &off))) {
+			fprintf(stderr, "steplocal: %s: the event is not valid JSON (at byte %zu) "
+				"(InvalidRequestContentException)\n", event_file, off);
+			free(payload);
+			return EXIT_USAGE;
+		}
+		cJSON_Delete(v);
+	} else {
+		payload = xstrdup("{}");
+		len = 2;
+	}
+	if (ws_load(&w, project, 1))
+		goto out;
+	if (!proj_function_find(w.proj, fn)) {
+		fprintf(stderr, "steplocal: %s has no function called %s\n", w.proj->path, fn);
+		goto out;
+	}
+	is.base = event_base_new();
+	if (!is.base)
+		abort();
+	if (ws_start_lambda(&w, is.base, NULL))
+		goto out;
+	if ((fault = lt_fault_check(w.bridge, fn))) {
+		char *cause = lt_service_cause(fault, "00000000-0000-4000-8000-000000000000");
+
+		fprintf(stderr, "steplocal: the Invoke API failed with %s: %s\n", fault, cause);
+		free(cause);
+		is.rc = EXIT_FAILED;
+		goto out;
+	}
+	f = lam_find(w.svc, fn);
+	st.base = is.base;
+	watch_signals(is.base, &st, sigs);
+	lam_invoke(f, payload, len, &io, invoke_done, &is);
+	event_base_dispatch(is.base);
+	if (!is.done)
+		is.rc = EXIT_FAILED;
+out:
+	if (sigs[0]) {
+		event_free(sigs[0]);
+		event_free(sigs[1]);
+	}
+	ws_close(&w);
+	if (is.base)
+		event_base_free(is.base);
+	free(payload);
+	return is.rc;
+usage:
+	fprintf(stderr, "usage: steplocal invoke FUNCTION [--event FILE | -] [-f PROJECT]\n");
+	return EXIT_USAGE;
 }
 
 static int cmd_help(int argc, char **argv)
@@ -503,6 +865,7 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 } commands[] = {
 	{ "run", cmd_run },
+	{ "invoke", cmd_invoke },
 	{ "validate", cmd_validate },
 	{ "help", cmd_help },
 	{ "--help", cmd_help },

@@ -2161,6 +2161,11 @@ sl_engine *ex_engine_new(const sl_engine_opts *o)
 	return g;
 }
 
+void ex_engine_set_tasks(sl_engine *g, sl_task_handler h)
+{
+	g->o.tasks = h;
+}
+
 void ex_engine_free(sl_engine *g)
 {
 	while (g->execs)

@@ -69,6 +69,8 @@ sl_engine *ex_engine_new(const sl_engine_opts *o);
 void ex_engine_free(sl_engine *g);
 /* Advances every execution until none is running.  Returns 0. */
 int ex_engine_run(sl_engine *g);
+/* Replaces the task handler (before executions start). */
+void ex_engine_set_tasks(sl_engine *g, sl_task_handler h);
 /* Runs what is ready now, without sleeping; returns the number of
  * executions still running and, in *next_due, when the next timer falls
  * due (seconds since the epoch) or 0 for none. */
