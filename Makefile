@@ -117,6 +117,7 @@ test-unit: $(UNIT_TESTS:%=$(B)/%)
 
 test-cli: $(BIN) functions
 	@tests/cli/run.sh ./$(BIN)
+	@SL_E2E_SECRET=must-not-leak tests/cli/lambda.sh ./$(BIN)
 
 # The bootstraps (python, node) and the C client against a fake Runtime API.
 test-runtime:

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# tests/cli/lambda.sh - end to end: state machines calling real local Lambda
+# functions (tests/e2e), with AWS's errors, causes and events; faults;
+# throttling at the cap; `invoke`; and no process left behind.
+# Usage: tests/cli/lambda.sh ./steplocal      Prints "N passed, N failed".
+set -u
+BIN=$(cd "$(dirname "${1:-./steplocal}")" && pwd)/$(basename "${1:-./steplocal}")
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+P="$TOP/tests/e2e"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 failed=0
+
+ok()  { pass=$((pass + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /' | head -30; }
+expect() {
+	local name=$1 want=$2 rc
+	shift 2
+	timeout 120 "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" = "$want" ]; then ok; else bad "$name: exit $rc, wanted $want" "$(tail -20 "$T/err")"; fi
+}
+jcheck() {
+	if python3 -c "import json,sys; j=json.load(open('$T/out')); sys.exit(0 if ($2) else 1)" 2>"$T/pyerr"; then
+		ok
+	else
+		bad "$1" "$(head -c 3000 "$T/out"; cat "$T/pyerr")"
+	fi
+}
+grepcheck() { if grep -q -- "$3" "$2"; then ok; else bad "$1: no '$3'" "$(head -40 "$2")"; fi; }
+# No function process may outlive a run: our bootstraps and packages.
+no_strays() {
+	sleep 0.2
+	if pgrep -f "runtime/(python|node)/bootstrap|tests/e2e/fns" >"$T/strays"; then
+		bad "$1: processes left behind" "$(ps -o pid,args -p $(tr '\n' ' ' <"$T/strays"))"
+	else
+		ok
+	fi
+}
+# run MACHINE ...: a command (not a shell function) so that `timeout` can run it.
+printf '#!/bin/sh\nexec "%s" run "$@" -f "%s"\n' "$BIN" "$P" >"$T/run"
+chmod +x "$T/run"
+run="$T/run"
+types() { echo '[e["type"] for e in j["events"]]'; }
+
+# --- a function error: errorType as the error, the raw payload as the cause
+expect "function error" 1 "$run" Errors --json --history --input '{"why":"bad input"}'
+jcheck "function error name" 'j["status"] == "FAILED" and j["error"] == "CustomError"'
+jcheck "function error cause" 'json.loads(j["cause"])["errorMessage"] == "boom: bad input" and json.loads(j["cause"])["errorType"] == "CustomError" and "stackTrace" in json.loads(j["cause"])'
+jcheck "function error events" "$(types) == ['ExecutionStarted','TaskStateEntered','LambdaFunctionScheduled','LambdaFunctionStarted','LambdaFunctionFailed','ExecutionFailed']"
+jcheck "LambdaFunctionScheduled details" 'j["events"][2]["lambdaFunctionScheduledEventDetails"]["resource"] == "arn:aws:lambda:us-east-1:123456789012:function:Boom" and j["events"][2]["lambdaFunctionScheduledEventDetails"]["input"] == "{\"why\":\"bad input\"}"'
+no_strays "function error"
+
+# --- lambda:invoke: AWS's result shape and Task events
+expect "lambda:invoke" 0 "$run" Invoke --json --history --input '{"name":"ada"}'
+jcheck "invoke payload" 'j["output"]["Payload"] == {"hello": "ada"} and j["output"]["StatusCode"] == 200 and j["output"]["ExecutedVersion"] == "$LATEST"'
+jcheck "invoke sdk metadata" 'j["output"]["SdkHttpMetadata"]["HttpStatusCode"] == 200 and j["output"]["SdkResponseMetadata"]["RequestId"] == j["output"]["SdkHttpMetadata"]["HttpHeaders"]["x-amzn-RequestId"]'
+jcheck "invoke events" "$(types) == ['ExecutionStarted','TaskStateEntered','TaskScheduled','TaskStarted','TaskSucceeded','TaskStateExited','ExecutionSucceeded']"
+jcheck "TaskScheduled details" 'j["events"][2]["taskScheduledEventDetails"]["resourceType"] == "lambda" and j["events"][2]["taskScheduledEventDetails"]["resource"] == "invoke" and json.loads(j["events"][2]["taskScheduledEventDetails"]["parameters"]) == {"FunctionName": "Echo", "Payload": {"hello": "ada"}}'
+expect "lambda:invoke error" 1 "$run" InvokeError --json
+jcheck "invoke error compact cause" 'j["error"] == "CustomError" and j["cause"].startswith("{\"errorMessage\":\"boom: bad input\",\"errorType\":\"CustomError\"")'
+
+# --- the function's own timeout: Sandbox.Timedout, process group killed
+expect "function timeout" 1 "$run" Timeout --json --input '{"seconds": 30}'
+jcheck "timeout error" 'j["error"] == "Sandbox.Timedout" and json.loads(j["cause"])["errorMessage"].endswith("Error: Task timed out after 1.00 seconds")'
+no_strays "function timeout"
+
+# --- throttling exactly at the reserved concurrency of 1
+expect "throttling" 0 "$run" Throttle --json --input '{"items":[{"seconds":0.5},{"seconds":0.5},{"seconds":0.5}]}'
+jcheck "one call ran, two throttled" 'sorted(json.dumps(x) for x in j["output"]) == sorted([json.dumps({"slept": 0.5}), json.dumps("throttled"), json.dumps("throttled")])'
+
+# --- faults: injected before the function is reached, retried, visible in history and logs
+expect "faults" 0 "$run" Faulty --json --history --wait-scale 0.001 --input '{"x":1}'
+jcheck "faults then success" 'j["output"] == {"x": 1}'
+jcheck "faults in history" '[e["lambdaFunctionFailedEventDetails"]["error"] for e in j["events"] if e["type"] == "LambdaFunctionFailed"] == ["Lambda.ServiceException", "Lambda.TooManyRequestsException"]'
+jcheck "fault cause" 'any("Error Code: ServiceException" in e["lambdaFunctionFailedEventDetails"]["cause"] for e in j["events"] if e["type"] == "LambdaFunctionFailed")'
+grepcheck "faults in logs" "$T/err" "injected Lambda.ServiceException before the call reached Flaky"
+
+# --- a function the project does not define
+expect "unknown function" 1 "$run" Unknown --json
+jcheck "unknown function error" 'j["error"] == "Lambda.ResourceNotFoundException" and "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Nope" in j["cause"]'
+
+# --- invoke: result on stdout, logs with START/END/REPORT on stderr
+echo '{"a": [1, 2]}' >"$T/event.json"
+expect "invoke echo" 0 "$BIN" invoke Echo --event "$T/event.json" -f "$P"
+jcheck "invoke result" 'j == {"a": [1, 2]}'
+grepcheck "invoke START" "$T/err" "START RequestId: "
+grepcheck "invoke REPORT" "$T/err" "REPORT RequestId: .*Duration: .* ms.*Billed Duration: .*Memory Size: 128 MB"
+expect "invoke from stdin" 0 sh -c "echo '{\"b\":2}' | '$BIN' invoke Echo - -f '$P'"
+jcheck "invoke stdin result" 'j == {"b": 2}'
+expect "invoke env" 0 "$BIN" invoke Env -f "$P"
+jcheck "function environment" 'j["greeting"] == "hello" and "AWS_LAMBDA_FUNCTION_NAME" in j["keys"] and "SL_E2E_SECRET" not in j["keys"] and j["remaining_ok"]'
+expect "invoke error exits 1" 1 "$BIN" invoke Boom -f "$P"
+jcheck "invoke error payload" 'j["errorType"] == "CustomError"'
+expect "invoke crash" 1 "$BIN" invoke Crash -f "$P"
+jcheck "crash payload" 'j["errorType"] == "Runtime.ExitError" and j["errorMessage"].endswith("Error: Runtime exited with error: exit status 3")'
+expect "invoke oom" 1 "$BIN" invoke Hog -f "$P"
+jcheck "oom payload" 'j["errorType"] == "Runtime.OutOfMemory"'
+expect "invoke huge response" 1 "$BIN" invoke Huge -f "$P"
+jcheck "huge payload" 'j["errorType"] == "Function.ResponseSizeTooLarge"'
+expect "invoke unknown" 2 "$BIN" invoke Nope -f "$P"
+grepcheck "invoke unknown named" "$T/err" "no function called Nope"
+no_strays "invokes"
+
+echo "$pass passed, $failed failed"
+[ "$failed" = 0 ]
