@@ -31,7 +31,7 @@ static const char usage_text[] =
 	"  run NAME [-f PROJECT] | --definition FILE [-f PROJECT]\n"
 	"      [--input JSON | --input-file F] [--type STANDARD|EXPRESS]\n"
 	"      [--json] [--history] [--wait-scale X] [--mock-config F --test-case NAME]\n"
-	"      [--name NAME] [--quiet] [--stats] [--max-payload BYTES]\n"
+	"      [--name NAME] [--quiet] [--stats] [--max-payload BYTES] [--concurrency N]\n"
 	"                       run one execution of a state machine of the project\n"
 	"                       (steplocal.yaml here, or -f), or of a definition file\n"
 	"  invoke FUNCTION [--event FILE | -] [-f PROJECT]\n"
@@ -41,7 +41,9 @@ static const char usage_text[] =
 	"\n"
 	"--max-payload BYTES changes AWS's 256 KiB limit on inputs, outputs and\n"
 	"results (0: no limit), for stress tests and benchmarks only.\n"
-	"--stats prints {\"transitions\":N,\"seconds\":S} on stderr.\n";
+	"--stats prints {\"transitions\":N,\"seconds\":S} on stderr.\n"
+	"--concurrency N caps the function environments of the whole account (default\n"
+	"16 per CPU, at least 32); calls over it are throttled as on AWS.\n";
 
 /* Reads a whole file (or stdin for "-"); returns owned text and its length,
  * or NULL with a message printed. */
@@ -144,6 +146,7 @@ typedef struct run_opts {
 	const char *test_case;
 	double wait_scale;
 	long max_payload;
+	int concurrency;
 	int json, history, quiet, stats, live;
 } run_opts;
 
@@ -282,6 +285,15 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
 				return -1;
 			}
 			continue;
+		} else if (strcmp(a, "--concurrency") == 0) {
+			char *end;
+
+			if (i + 1 >= argc || (o->concurrency = (int)strtol(argv[i + 1], &end, 10)) < 1 || *end) {
+				fprintf(stderr, "steplocal: --concurrency needs a number of environments (1 or more)\n");
+				return -1;
+			}
+			i++;
+			continue;
 		} else if (strcmp(a, "--max-payload") == 0) {
 			char *end;
 
@@ -394,20 +406,29 @@ typedef struct workspace {
 	lam_service *svc;
 	lt_bridge *bridge;
 	int quiet;                /* no function log lines on stderr */
+	int concurrency;          /* --concurrency: the account-wide cap; 0 = default */
 } workspace;
 
-/* Function log lines, on stderr, prefixed with the function's name. */
+/* Function log lines, on stderr, prefixed with the function's name.  The
+ * runtimes join a multi-line record with carriage returns, as AWS does for
+ * CloudWatch; here each part gets a line of its own. */
 static void print_log(void *ud, const char *function, const char *request_id, const char *line)
 {
 	workspace *w = ud;
+	const char *p = line;
 
 	(void)request_id;
 	if (w->quiet)
 		return;
-	if (isatty(2))
-		fprintf(stderr, "\033[2m[%s]\033[0m %s\n", function, line);
-	else
-		fprintf(stderr, "[%s] %s\n", function, line);
+	do {
+		size_t n = strcspn(p, "\r");
+
+		if (isatty(2))
+			fprintf(stderr, "\033[2m[%s]\033[0m %.*s\n", function, (int)n, p);
+		else
+			fprintf(stderr, "[%s] %.*s\n", function, (int)n, p);
+		p += n;
+	} while (*p++ == '\r' && *p);
 }
 
 /* Where .zip packages are extracted: $XDG_CACHE_HOME/steplocal/packages,
@@ -465,6 +486,7 @@ static int ws_start_lambda(workspace *w, struct event_base *base, sl_loop *loop)
 	so.account = w->proj->account;
 	so.log = print_log;
 	so.log_ud = w;
+	so.account_concurrency = w->concurrency;
 	w->base = base;
 	w->svc = lam_service_new(base, &so);
 	for (i = 0; i < w->proj->nfunctions && rc == 0; i++) {
@@ -621,6 +643,7 @@ static int cmd_run(int argc, char **argv)
 	if (have < 0)
 		goto out;
 	w.quiet = o.quiet;
+	w.concurrency = o.concurrency;
 	m = run_definition(&o, &w, &sm_name, &express);
 	if (!m)
 		goto out;

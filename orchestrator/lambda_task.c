@@ -258,13 +258,15 @@ static void call_done(void *ud, const lam_result *r)
 	sl_task *t = cl->t;
 	lt_bridge *b = cl->b;
 
-	cl->inv = NULL;
+	/* The task may end below (and be freed): forget it first. */
+	ex_task_set_data(t, NULL);
 	if (r->status == LAM_OK) {
 		cJSON *v = parse_payload(r->payload, r->len);
 
 		if (cl->callback) {
 			/* .waitForTaskToken: the answer comes from SendTaskSuccess. */
 			cJSON_Delete(v);
+			free(cl);
 			return;
 		}
 		ex_task_succeed(t, cl->invoke_api ? invoke_result(r, v) : v);
@@ -300,7 +302,6 @@ static void call_done(void *ud, const lam_result *r)
 		free(error);
 		free(cause);
 	}
-	ex_task_set_data(t, NULL);
 	free(cl);
 	loop_kick(b->loop);
 }

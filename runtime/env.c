@@ -482,6 +482,13 @@ int env_spawn(struct event_base *base, const env_spec *sp, const env_hooks *hook
 	/* What runs: the package's bootstrap, or the interpreter on ours. */
 	if (!k->program) {
 		prog = xasprintf("%s/bootstrap", sp->code_dir);
+		/* posix_spawn reports exec failures too, but not under every
+		 * emulation (valgrind's turns them into exit status 127). */
+		if (access(prog, X_OK) != 0) {
+			*err = fork_exec_error(prog, errno);
+			ret = ENV_ENTRYPOINT;
+			goto done;
+		}
 		strv_push(&argv, xstrdup(prog));
 	} else {
 		char *script = xasprintf("%s/%s", sp->runtime_dir, k->script);

@@ -109,6 +109,7 @@ struct lam_invocation {
 	void *ud;
 	struct event *timer;           /* the timeout, or the delivery of an early result */
 	double assigned, started;      /* monotonic ms */
+	double deadline;               /* monotonic ms: the timer's aim */
 	int dispatched;
 	int early;                     /* ended before reaching an environment */
 	int entrypoint;                /* early: Runtime.InvalidEntrypoint */
@@ -530,13 +531,28 @@ static void finish(lam_invocation *inv, const outcome *o)
 
 static void on_mem(evutil_socket_t fd, short what, void *arg);
 
+/* Arms inv's timer for its deadline.  libevent may use a coarser clock
+ * than now_ms, so on_inv_timer re-arms it if it fires a little early. */
+static void arm_deadline(lam_invocation *inv)
+{
+	double ms = inv->deadline - now_ms();
+	struct timeval tv;
+
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms - (double)tv.tv_sec * 1000) * 1000) + 1;
+	event_base_update_cache_time(inv->s->base);
+	if (event_add(inv->timer, &tv) != 0)
+		fprintf(stderr, "steplocal: cannot arm the timeout of %s\n", inv->id);
+}
+
 /* Gives le's runtime, which waits on /next, its invocation. */
 static void dispatch(lam_env *le)
 {
 	lam_invocation *inv = le->inv;
 	lam_function *f = le->f;
 	lam_service *s = le->s;
-	struct timeval tv = { f->timeout, 0 };
 	rapi_event ev;
 
 	inv->dispatched = 1;
@@ -558,8 +574,8 @@ static void dispatch(lam_env *le)
 		 * invocation at its next /next. */
 		inv->dispatched = 0;
 	}
-	if (event_add(inv->timer, &tv) != 0)
-		fprintf(stderr, "steplocal: cannot arm the timeout of %s\n", inv->id);
+	inv->deadline = inv->started + (double)f->timeout * 1000;
+	arm_deadline(inv);
 	if (!event_pending(s->mem_timer, EV_TIMEOUT, NULL)) {
 		struct timeval poll = { 0, LAM_MEM_POLL_MS * 1000 };
 
@@ -572,8 +588,6 @@ static void dispatch(lam_env *le)
 static void assign(lam_env *le, lam_invocation *inv)
 {
 	lam_function *f = le->f;
-	long long ms = (long long)f->timeout * 1000 + (le->inited ? 0 : LAM_INIT_TIMEOUT_MS);
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	le->inv = inv;
 	inv->le = le;
@@ -587,8 +601,8 @@ static void assign(lam_env *le, lam_invocation *inv)
 	}
 	/* Until the runtime polls: the init phase (cold) or the end of the
 	 * previous invocation (warm), then the function's timeout. */
-	if (event_add(inv->timer, &tv) != 0)
-		fprintf(stderr, "steplocal: cannot arm the timeout of %s\n", inv->id);
+	inv->deadline = inv->assigned + (double)f->timeout * 1000 + (le->inited ? 0 : LAM_INIT_TIMEOUT_MS);
+	arm_deadline(inv);
 }
 
 /* ---- env.c hooks ---- */
@@ -847,6 +861,10 @@ static void on_inv_timer(evutil_socket_t fd, short what, void *arg)
 		deliver(inv);
 		return;
 	}
+	if (now_ms() < inv->deadline) {
+		arm_deadline(inv);
+		return;
+	}
 	snprintf(msg, sizeof(msg), "Task timed out after %.2f seconds", (double)inv->f->timeout);
 	function_error(inv, platform_error("Sandbox.Timedout", inv->id, msg));
 	if (!gmtime_r(&now, &tm) || strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
@@ -879,13 +897,13 @@ static void early_api_error(lam_invocation *inv, int http, const char *type, con
 
 /* ---- the service ---- */
 
-/* runtime/ next to the binary (or one level up, for build folders). */
+/* runtime/ next to the binary, or one level up (a build folder holds a
+ * runtime/ of object files: the bootstraps tell the real one). */
 static char *default_runtime_dir(void)
 {
 	static const char *const cands[] = { "/runtime", "/../runtime" };
-	char exe[4096], *dir, *c, *real;
+	char exe[4096], *dir, *c, *probe, *real;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	struct stat st;
 	size_t i;
 
 	if (n <= 0)
@@ -894,12 +912,15 @@ static char *default_runtime_dir(void)
 	dir = dirname(exe);
 	for (i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
 		c = xasprintf("%s%s", dir, cands[i]);
-		if (stat(c, &st) == 0 && S_ISDIR(st.st_mode) && (real = realpath(c, NULL)) != NULL) {
+		probe = xasprintf("%s/python/bootstrap.py", c);
+		if (access(probe, R_OK) == 0 && (real = realpath(c, NULL)) != NULL) {
+			free(probe);
 			free(c);
 			c = xstrdup(real);
 			free(real);
 			return c;
 		}
+		free(probe);
 		free(c);
 	}
 	return xasprintf("%s/runtime", dir);

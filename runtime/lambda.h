@@ -42,10 +42,15 @@ typedef struct lam_service_opts {
 	void *log_ud;
 } lam_service_opts;
 
-/* Creates the service on base (borrowed; must outlive it). */
+/* Creates the service on base (borrowed; must outlive it).  It watches
+ * SIGCHLD with a libevent signal event on base, makes the process a child
+ * subreaper (so that a function's grandchildren are reaped too) and
+ * ignores SIGPIPE if it was at its default.  Returns NULL only when
+ * libevent cannot create its events. */
 lam_service *lam_service_new(struct event_base *base, const lam_service_opts *o);
 /* Ends every environment (SIGTERM, then SIGKILL to its process group, then
- * reaps it) and frees everything.  Pending invocations are not called back. */
+ * reaps it) and frees everything.  Pending invocations are not called back.
+ * Never call it from inside a callback of the service. */
 void lam_service_free(lam_service *s);
 /* Whether any environment process is still alive (for tests). */
 int lam_service_processes(const lam_service *s);
@@ -57,7 +62,7 @@ typedef struct lam_config {
 	const char *code_dir;          /* the package folder (already extracted) */
 	int timeout;                   /* seconds; 0 = AWS's default 3 */
 	int memory;                    /* MB; 0 = AWS's default 128; enforced */
-	int reserved;                  /* reserved concurrency; < 0 = unreserved */
+	int reserved;                  /* reserved concurrency; < 0 = unreserved, 0 = always throttled */
 	const char *const *env;        /* the function's own "K=V" pairs, NULL-terminated; may be NULL */
 } lam_config;
 
@@ -101,7 +106,9 @@ typedef struct lam_invoke_opts {
 
 /* Starts an invocation of f with the payload (copied).  The callback is
  * always called exactly once, later, from the loop (never from inside
- * lam_invoke), unless lam_cancel comes first. */
+ * lam_invoke), unless lam_cancel comes first: as soon as the runtime's
+ * answer is accepted (END and REPORT are logged just before), or at the
+ * timeout, crash, memory excess or throttle. */
 lam_invocation *lam_invoke(lam_function *f, const char *payload, size_t len,
 			   const lam_invoke_opts *o, lam_done_fn done, void *ud);
 /* Forgets the invocation's callback (Step Functions stopped waiting); the

@@ -25,7 +25,7 @@
 #define LAM_MEM_POLL_MS           50        /* RSS poll interval during invocations */
 #define LAM_KILL_GRACE_MS         200       /* SIGTERM to SIGKILL on shutdown */
 #define LAM_DEFAULT_IDLE_SECONDS  300       /* a warm environment idle this long is reaped */
-#define LAM_ACCOUNT_PER_CPU       4         /* default account-wide cap: 4 x online CPUs ... */
-#define LAM_ACCOUNT_MIN           10        /* ... and at least 10 */
+#define LAM_ACCOUNT_PER_CPU       16        /* default account-wide cap: 16 x online CPUs ... */
+#define LAM_ACCOUNT_MIN           32        /* ... and at least 32 */
 
 #endif

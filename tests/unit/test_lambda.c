@@ -29,8 +29,7 @@
 
 /* The provided runtime's bootstrap every test function runs: a small
  * Runtime API client whose behaviour each event chooses ("action"). */
-static const char bootstrap_py[] =
-	"#!/usr/bin/env python3\n"
+static const char bootstrap_body[] =
 	"import http.client, json, os, signal, subprocess, sys, time\n"
 	"host, port = os.environ['AWS_LAMBDA_RUNTIME_API'].rsplit(':', 1)\n"
 	"def call(method, path, body=None, headers=None):\n"
@@ -119,6 +118,7 @@ static const char bootstrap_py[] =
 /* ---- fixtures ---- */
 
 static char g_root[256];          /* the temporary folder of this run */
+static char *bootstrap_py;        /* "#!<python3>\n" + bootstrap_body */
 static struct event_base *g_base;
 static lam_service *g_svc;
 static char *g_logs;              /* every log line: "function|request id|line\n" */
@@ -974,7 +974,7 @@ static void test_cancel(void **state)
 	service_start(0, 0);
 	f = define("Cancel", "fn", 5, 128, -1, NULL);
 	memset(&a, 0, sizeof(a));
-	inv = lam_invoke(f, "{\"action\":\"nap\",\"s\":0.3}", 27, NULL, on_done, &a);
+	inv = lam_invoke(f, "{\"action\":\"nap\",\"s\":0.3}", 24, NULL, on_done, &a);
 	lam_cancel(inv);
 	/* The function runs on; its environment then takes the next one. */
 	invoke(f, "{\"action\":\"echo\"}", &b);
@@ -1043,9 +1043,10 @@ static void test_free_leaves_no_process(void **state)
 	for (i = 0; i < 200 && !(g_logs && strstr(g_logs, "|child ")); i++)
 		event_base_loop(g_base, EVLOOP_ONCE);
 	sleeping_pids(&child, &leader);
+	assert_true(leader == pids[0] || leader == pids[1]);     /* a warm one took it */
 	pids[2] = leader;
 	pids[3] = child;
-	assert_int_equal(lam_service_processes(g_svc), 3);
+	assert_int_equal(lam_service_processes(g_svc), 2);
 	service_stop();
 	for (i = 0; i < 4; i++)
 		assert_false(process_exists(pids[i]));
@@ -1071,7 +1072,13 @@ static void on_http(struct evhttp_request *req, void *arg)
 		return;
 	h->status = evhttp_request_get_response_code(req);
 	b = evhttp_request_get_input_buffer(req);
-	h->body = xstrndup((const char *)evbuffer_pullup(b, -1), evbuffer_get_length(b));
+	h->body = evbuffer_get_length(b) ? xstrndup((const char *)evbuffer_pullup(b, -1), evbuffer_get_length(b))
+					  : xstrdup("");
+}
+
+static int http_done(void *arg)
+{
+	return ((hreply *)arg)->done;
 }
 
 static void http_send(struct evhttp_connection *c, enum evhttp_cmd_type m, const char *path,
@@ -1090,7 +1097,7 @@ static void http_call(struct evhttp_connection *c, enum evhttp_cmd_type m, const
 		      const char *body, hreply *h)
 {
 	http_send(c, m, path, body, h);
-	assert_true(run_until(is_done, h, 5000));
+	assert_true(run_until(http_done, h, 5000));
 }
 
 typedef struct probe {
@@ -1140,7 +1147,7 @@ static void test_rapi_state_machine(void **state)
 	free(h.body);
 	/* /next waits until an invocation is dispatched. */
 	http_send(c1, EVHTTP_REQ_GET, "/2018-06-01/runtime/invocation/next", NULL, &next);
-	assert_false(run_until(is_done, &next, 100));
+	assert_false(run_until(http_done, &next, 100));
 	assert_int_equal(p.nexts, 1);
 	assert_int_equal(p.firsts, 1);
 	assert_int_equal(rapi_waiting(r), 1);
@@ -1153,7 +1160,7 @@ static void test_rapi_state_machine(void **state)
 	ev.len = 7;
 	assert_int_equal(rapi_dispatch(r, &ev), 0);
 	assert_int_equal(rapi_dispatch(r, &ev), -1);   /* nobody waits any more */
-	assert_true(run_until(is_done, &next, 5000));
+	assert_true(run_until(http_done, &next, 5000));
 	assert_int_equal(next.status, 200);
 	assert_string_equal(next.body, "{\"k\":1}");
 	free(next.body);
@@ -1177,7 +1184,7 @@ static void test_rapi_state_machine(void **state)
 	free(h.body);
 	/* After the next /next the old id is stale. */
 	http_send(c1, EVHTTP_REQ_GET, "/2018-06-01/runtime/invocation/next", NULL, &next);
-	assert_false(run_until(is_done, &next, 100));
+	assert_false(run_until(http_done, &next, 100));
 	http_call(c2, EVHTTP_REQ_POST, "/2018-06-01/runtime/invocation/abc/response", "{}", &h);
 	assert_int_equal(h.status, 400);
 	assert_string_equal(h.body, "{\"errorMessage\":\"Invalid request ID\",\"errorType\":\"InvalidRequestID\"}\n");
@@ -1243,10 +1250,26 @@ static void test_rapi_helpers(void **state)
 
 /* ---- main ---- */
 
+/* The bootstrap names the interpreter itself, not a wrapper (pyenv's
+ * shims add variables of their own). */
+static char *python_path(void)
+{
+	char buf[4096] = "";
+	FILE *p = popen("python3 -c 'import sys; print(sys.executable)'", "r");
+
+	if (!p || !fgets(buf, sizeof(buf), p))
+		fail_msg("python3 is needed by these tests");
+	pclose(p);
+	buf[strcspn(buf, "\n")] = '\0';
+	return xstrdup(buf);
+}
+
 static int group_setup(void **state)
 {
-	char *p;
+	char *py = python_path();
 
+	bootstrap_py = xasprintf("#!%s\n%s", py, bootstrap_body);
+	free(py);
 	snprintf(g_root, sizeof(g_root), "/tmp/steplocal-test-lambda-XXXXXX");
 	assert_non_null(mkdtemp(g_root));
 	make_dir("fn");
@@ -1258,8 +1281,6 @@ static int group_setup(void **state)
 	make_dir("rt");
 	make_dir("rt/python");
 	write_file("rt/python/bootstrap.py", bootstrap_py, 0644);
-	p = path_of("fn");
-	free(p);
 	return 0;
 }
 
@@ -1271,6 +1292,7 @@ static int group_teardown(void **state)
 		fprintf(stderr, "cannot remove %s\n", g_root);
 	free(cmd);
 	free(g_logs);
+	free(bootstrap_py);
 	return 0;
 }
 
