@@ -77,6 +77,13 @@ jcheck "faults in history" '[e["lambdaFunctionFailedEventDetails"]["error"] for 
 jcheck "fault cause" 'any("Error Code: ServiceException" in e["lambdaFunctionFailedEventDetails"]["cause"] for e in j["events"] if e["type"] == "LambdaFunctionFailed")'
 grepcheck "faults in logs" "$T/err" "injected Lambda.ServiceException before the call reached Flaky"
 
+# --- retries at the definition's intervals, scaled: IntervalSeconds 2 and
+# BackoffRate 2 with --wait-scale 0.05 wait at least 0.1 s, then 0.2 s
+# (lower bounds only: a slow machine only makes the gaps longer)
+expect "scaled retry waits" 0 "$run" Faulty --json --history --wait-scale 0.05 --input '{"x":1}'
+jcheck "three attempts" 'sum(e["type"] == "LambdaFunctionScheduled" for e in j["events"]) == 3'
+jcheck "gaps follow the backoff" '(lambda ts: [round(b - a, 3) >= w for (a, b), w in zip(ts, (0.099, 0.199))] == [True, True])([(__import__("datetime").datetime.fromisoformat(j["events"][i]["timestamp"].replace("Z", "+00:00")).timestamp(), __import__("datetime").datetime.fromisoformat(j["events"][i + 1]["timestamp"].replace("Z", "+00:00")).timestamp()) for i in range(len(j["events"]) - 1) if j["events"][i]["type"] == "LambdaFunctionFailed" and j["events"][i + 1]["type"] == "LambdaFunctionScheduled"])'
+
 # --- a function the project does not define
 expect "unknown function" 1 "$run" Unknown --json
 jcheck "unknown function error" 'j["error"] == "Lambda.ResourceNotFoundException" and "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Nope" in j["cause"]'
@@ -102,6 +109,38 @@ jcheck "huge payload" 'j["errorType"] == "Function.ResponseSizeTooLarge"'
 expect "invoke unknown" 2 "$BIN" invoke Nope -f "$P"
 grepcheck "invoke unknown named" "$T/err" "no function called Nope"
 no_strays "invokes"
+
+# --- a .zip package: extracted once by content, refused when an entry escapes
+mkdir -p "$T/zp"
+python3 - "$T" "$P" <<'PY'
+import sys, zipfile, os
+t, p = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(os.path.join(t, "fns.zip"), "w") as z:
+    z.write(os.path.join(p, "fns", "app.py"), "app.py")
+with zipfile.ZipFile(os.path.join(t, "evil.zip"), "w") as z:
+    z.writestr("../evil.py", "print('escaped')\n")
+PY
+cat >"$T/zp/steplocal.yaml" <<YAML
+functions:
+  Zipped:
+    runtime: python3.12
+    handler: app.echo
+    code: ../fns.zip
+YAML
+cat >"$T/zp/evil.yaml" <<YAML
+functions:
+  Evil:
+    runtime: python3.12
+    handler: app.echo
+    code: ../evil.zip
+YAML
+echo '{"z": 1}' >"$T/z.json"
+expect "zip package" 0 env XDG_CACHE_HOME="$T/cache" "$BIN" invoke Zipped --event "$T/z.json" -f "$T/zp"
+jcheck "zip package result" 'j == {"z": 1}'
+expect "zip package again" 0 env XDG_CACHE_HOME="$T/cache" "$BIN" invoke Zipped --event "$T/z.json" -f "$T/zp"
+if [ "$(ls "$T/cache/steplocal/packages" | grep -vc '^\.')" = 1 ]; then ok; else bad "zip extracted once" "$(ls -la "$T/cache/steplocal/packages")"; fi
+expect "zip escaping entry" 2 env XDG_CACHE_HOME="$T/cache" "$BIN" invoke Evil -f "$T/zp/evil.yaml"
+grepcheck "zip escaping entry named" "$T/err" "../evil.py"
 
 echo "$pass passed, $failed failed"
 [ "$failed" = 0 ]
