@@ -88,6 +88,17 @@ jcheck "gaps follow the backoff" '(lambda ts: [round(b - a, 3) >= w for (a, b), 
 expect "unknown function" 1 "$run" Unknown --json
 jcheck "unknown function error" 'j["error"] == "Lambda.ResourceNotFoundException" and "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Nope" in j["cause"]'
 
+# --- SIGTERM (or Ctrl-C) stops the execution and ends every function process
+"$BIN" run Slow -f "$P" --json --input '{"seconds": 30}' >"$T/out" 2>"$T/err" &
+pid=$!
+for _ in $(seq 50); do grep -q "START RequestId" "$T/err" && break; sleep 0.1; done
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+if [ "$rc" = 1 ]; then ok; else bad "SIGTERM exit $rc, wanted 1" "$(tail "$T/err")"; fi
+jcheck "SIGTERM aborts" 'j["status"] == "ABORTED"'
+no_strays "SIGTERM"
+
 # --- invoke: result on stdout, logs with START/END/REPORT on stderr
 echo '{"a": [1, 2]}' >"$T/event.json"
 expect "invoke echo" 0 "$BIN" invoke Echo --event "$T/event.json" -f "$P"
