@@ -141,3 +141,33 @@ clean:
 	rm -rf build build-asan steplocal $(C_FUNCTIONS:%=%/bootstrap)
 
 -include $(ORCH_OBJS:.o=.d) $(RT_OBJS:.o=.d) $(B)/$(MAIN_SRC:.c=.d) $(UNIT_TESTS:%=$(B)/%.d)
+
+# ---- bench tools (bench/) -----------------------------------------------
+# The C helpers of `make bench`, built into $(B)/bench/: the floors (a
+# trivial program for fork+exec, an evhttp + libcurl round trip), the
+# Lambda service driver (warm and cold invocations, linked with $(LIB)) and
+# the echo package (runtime/client's example as a provided.al2023 bootstrap).
+BENCH_B := $(B)/bench
+BENCH_TOOLS := $(BENCH_B)/true $(BENCH_B)/floors $(BENCH_B)/lambda_bench $(BENCH_B)/echo/bootstrap
+BENCH_CFLAGS := -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN)
+
+.PHONY: bench-tools
+bench-tools: $(BENCH_TOOLS)
+bench: bench-tools
+
+$(BENCH_B)/true: bench/true.c | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+$(BENCH_B)/floors: bench/floors.c bench/bstats.h | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< -levent -lcurl
+
+$(BENCH_B)/lambda_bench: bench/lambda_bench.c bench/bstats.h $(LIB) | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -Iorchestrator -Iruntime $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BENCH_B)/echo/bootstrap: runtime/client/example/echo.c $(CLIENT_SRC) runtime/client/steplocal_lambda.h | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -Iruntime/client -o $@ $< $(CLIENT_SRC) -lcurl -lcjson
+# ---- end of bench tools -------------------------------------------------

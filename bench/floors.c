@@ -13,7 +13,6 @@
  *
  * Each time is measured with CLOCK_MONOTONIC around one operation.  Exit
  * status 0, or 1 with a reason on stderr. */
-#define _GNU_SOURCE
 #include "bstats.h"
 
 #include <curl/curl.h>

@@ -10,7 +10,11 @@
 
 #include <event2/event.h>
 
+#include <dirent.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 
 #include "evloop.h"
 #include "exec.h"
@@ -32,6 +36,7 @@ static const char usage_text[] =
 	"      [--input JSON | --input-file F] [--type STANDARD|EXPRESS]\n"
 	"      [--json] [--history] [--wait-scale X] [--mock-config F --test-case NAME]\n"
 	"      [--name NAME] [--quiet] [--stats] [--max-payload BYTES] [--concurrency N]\n"
+	"      [--watch]\n"
 	"                       run one execution of a state machine of the project\n"
 	"                       (steplocal.yaml here, or -f), or of a definition file\n"
 	"  invoke FUNCTION [--event FILE | -] [-f PROJECT]\n"
@@ -42,6 +47,7 @@ static const char usage_text[] =
 	"--max-payload BYTES changes AWS's 256 KiB limit on inputs, outputs and\n"
 	"results (0: no limit), for stress tests and benchmarks only.\n"
 	"--stats prints {\"transitions\":N,\"seconds\":S} on stderr.\n"
+	"--watch runs again each time the project, a definition or a function changes.\n"
 	"--concurrency N caps the function environments of the whole account (default\n"
 	"16 per CPU, at least 32); calls over it are throttled as on AWS.\n";
 
@@ -147,7 +153,7 @@ typedef struct run_opts {
 	double wait_scale;
 	long max_payload;
 	int concurrency;
-	int json, history, quiet, stats, live;
+	int json, history, quiet, stats, live, watch;
 } run_opts;
 
 /* The live view: one line per state entered, left, retried or waiting,
@@ -264,6 +270,7 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
 		if (strcmp(a, "--history") == 0) { o->history = 1; continue; }
 		if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) { o->quiet = 1; continue; }
 		if (strcmp(a, "--stats") == 0) { o->stats = 1; continue; }
+		if (strcmp(a, "--watch") == 0 || strcmp(a, "-w") == 0) { o->watch = 1; continue; }
 		if (strcmp(a, "--definition") == 0) target = &o->definition;
 		else if (strcmp(a, "-f") == 0 || strcmp(a, "--project") == 0) target = &o->project;
 		else if (strcmp(a, "--input") == 0) target = &o->input;
@@ -614,7 +621,129 @@ static asl_machine *run_definition(const run_opts *o, const workspace *w, char *
 	return m;
 }
 
+static int run_once(int argc, char **argv);
+
+/* ---- --watch: the edit-run loop ---- */
+
+/* Adds an inotify watch on dir and its subfolders (not node_modules,
+ * .git or build output), at most SL_WATCH_MAX_DIRS of them. */
+static void watch_tree(int fd, const char *dir, int depth, int *count)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (depth > SL_WATCH_MAX_DEPTH || *count >= SL_WATCH_MAX_DIRS)
+		return;
+	if (inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE |
+			      IN_DELETE | IN_MOVED_FROM) < 0)
+		return;
+	(*count)++;
+	if (!(d = opendir(dir)))
+		return;
+	while ((e = readdir(d))) {
+		char *sub;
+		struct stat st;
+
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "node_modules") == 0 ||
+		    strcmp(e->d_name, "__pycache__") == 0 || strcmp(e->d_name, "build") == 0)
+			continue;
+		sub = xasprintf("%s/%s", dir, e->d_name);
+		if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			watch_tree(fd, sub, depth + 1, count);
+		free(sub);
+	}
+	closedir(d);
+}
+
+static void watch_parent(int fd, const char *file, int *count)
+{
+	char *dir = xstrdup(file), *slash = strrchr(dir, '/');
+
+	if (slash)
+		*slash = '\0';
+	watch_tree(fd, slash ? dir : ".", SL_WATCH_MAX_DEPTH, count);
+	free(dir);
+}
+
+/* Blocks until something the run depends on changes: the project's folder,
+ * its functions' code, its definition files (or the --definition file).
+ * A burst of changes counts once.  Returns 0, or -1 when nothing can be
+ * watched. */
+static int wait_for_change(const run_opts *o)
+{
+	int fd = inotify_init1(IN_CLOEXEC), count = 0, i;
+	char buf[4096];
+	proj_project *p = NULL;
+	char *path = o->project ? xstrdup(o->project) : proj_find(NULL);
+
+	if (fd < 0)
+		return -1;
+	if (path) {
+		struct stat st;
+
+		p = proj_load(path, NULL);
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			watch_tree(fd, path, 0, &count);
+		else
+			watch_parent(fd, path, &count);
+	}
+	for (i = 0; p && i < p->nfunctions; i++) {
+		if (p->functions[i].code_is_zip)
+			watch_parent(fd, p->functions[i].code, &count);
+		else
+			watch_tree(fd, p->functions[i].code, 0, &count);
+	}
+	for (i = 0; p && i < p->nmachines; i++)
+		if (p->machines[i].definition_file)
+			watch_parent(fd, p->machines[i].definition_file, &count);
+	if (o->definition)
+		watch_parent(fd, o->definition, &count);
+	proj_free(p);
+	free(path);
+	if (count == 0) {
+		close(fd);
+		return -1;
+	}
+	fprintf(stderr, "steplocal: watching %d folder%s for changes (Ctrl-C to stop)\n",
+		count, count == 1 ? "" : "s");
+	if (read(fd, buf, sizeof buf) < 0) {
+		close(fd);
+		return -1;
+	}
+	/* Let the burst of an editor's save settle, then drain it. */
+	for (;;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+
+		if (poll(&pfd, 1, SL_WATCH_SETTLE_MS) <= 0 || read(fd, buf, sizeof buf) <= 0)
+			break;
+	}
+	close(fd);
+	return 0;
+}
+
+/* run: once, or with --watch again after every change until interrupted. */
 static int cmd_run(int argc, char **argv)
+{
+	run_opts o = { 0 };
+	int rc;
+
+	if (parse_run_args(argc, argv, &o))
+		return EXIT_USAGE;
+	if (!o.watch)
+		return run_once(argc, argv);
+	for (;;) {
+		rc = run_once(argc, argv);
+		fprintf(stderr, "steplocal: %s\n", rc == 0 ? "run succeeded" :
+			rc == EXIT_FAILED ? "run failed" : "run refused");
+		if (wait_for_change(&o)) {
+			fprintf(stderr, "steplocal: --watch: nothing to watch\n");
+			return rc;
+		}
+		fprintf(stderr, "steplocal: change seen, running again\n");
+	}
+}
+
+static int run_once(int argc, char **argv)
 {
 	run_opts o = { 0 };
 	sl_engine_opts eo = { 0 };

@@ -21,4 +21,9 @@
 #define SL_MAX_SOURCE_QUOTE       500      /* characters of a bad definition quoted back */
 #define SL_DEFAULT_MAX_DEFINITION (1024 * 1024) /* 1 MiB, as AWS's definition quota */
 
+/* run --watch */
+#define SL_WATCH_MAX_DIRS         2048     /* folders watched at most */
+#define SL_WATCH_MAX_DEPTH        8        /* below each watched root */
+#define SL_WATCH_SETTLE_MS        200      /* quiet time that ends a burst of changes */
+
 #endif

@@ -1912,3 +1912,16 @@ char *proj_find(const char *start_dir)
 	free(f);
 	return NULL;
 }
+
+const char *proj_runtime_find(const char *name, proj_lang *lang)
+{
+	int i;
+
+	for (i = 0; i < NRUNTIMES; i++) {
+		if (!strcmp(runtimes[i].name, name)) {
+			*lang = runtimes[i].lang;
+			return runtimes[i].name;
+		}
+	}
+	return NULL;
+}

@@ -156,6 +156,10 @@ char *proj_find(const char *start_dir);
 const proj_function *proj_function_find(const proj_project *p, const char *name);
 const proj_machine *proj_machine_find(const proj_project *p, const char *name);
 
+/* The runtime called name as a static string, with its language family in
+ * *lang, or NULL when steplocal does not run it (shared with sam.c). */
+const char *proj_runtime_find(const char *name, proj_lang *lang);
+
 /* The error names a fault may raise, as AWS's service-side Lambda errors
  * surface in Step Functions (lambda-contract.md section 5); NULL-terminated. */
 extern const char *const proj_fault_errors[];

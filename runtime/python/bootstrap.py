@@ -458,6 +458,9 @@ def main():
     # user module named like one of ours (even "bootstrap") is the user's.
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
     sys.path.insert(0, task_root)
+    # AWS's /var/task is read-only, so no bytecode is ever cached there; a
+    # stale __pycache__ would also hide an edit made in the same second.
+    sys.dont_write_bytecode = True
 
     try:
         client = RuntimeClient(os.environ.get("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"))

@@ -99,6 +99,29 @@ if [ "$rc" = 1 ]; then ok; else bad "SIGTERM exit $rc, wanted 1" "$(tail "$T/err
 jcheck "SIGTERM aborts" 'j["status"] == "ABORTED"'
 no_strays "SIGTERM"
 
+# --- run --watch: an edited handler is used by the next run, with no restart
+mkdir -p "$T/w/fn"
+printf 'def handler(event, context):\n    return {"version": 1}\n' >"$T/w/fn/app.py"
+cat >"$T/w/steplocal.yaml" <<'YAML'
+functions:
+  F: {runtime: python3.12, handler: app.handler, code: fn}
+state_machines:
+  M:
+    definition:
+      StartAt: Call
+      States:
+        Call: {Type: Task, Resource: "arn:aws:lambda:us-east-1:123456789012:function:F", End: true}
+YAML
+"$BIN" run M -f "$T/w" --watch --quiet >"$T/wout" 2>"$T/werr" &
+pid=$!
+for _ in $(seq 100); do grep -q "watching" "$T/werr" && break; sleep 0.1; done
+sed -i 's/"version": 1/"version": 2/' "$T/w/fn/app.py"
+for _ in $(seq 100); do [ "$(grep -c version "$T/wout")" -ge 2 ] && break; sleep 0.1; done
+kill -TERM "$pid"
+wait "$pid" 2>/dev/null
+if [ "$(tr -d ' \n' <"$T/wout")" = '{"version":1}{"version":2}' ]; then ok; else bad "--watch reruns with the edit" "$(cat "$T/wout" "$T/werr")"; fi
+no_strays "--watch"
+
 # --- invoke: result on stdout, logs with START/END/REPORT on stderr
 echo '{"a": [1, 2]}' >"$T/event.json"
 expect "invoke echo" 0 "$BIN" invoke Echo --event "$T/event.json" -f "$P"
