@@ -35,6 +35,7 @@ ORCH_SRCS := \
 	orchestrator/evloop.c \
 	orchestrator/lambda_task.c \
 	orchestrator/project.c \
+	orchestrator/workspace.c \
 	orchestrator/cli.c
 
 # The Lambda side, compiled into the same library.

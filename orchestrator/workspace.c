@@ -1,0 +1,150 @@
+/* workspace.c - a loaded project and the Lambda side that runs its functions (see workspace.h). */
+#include "workspace.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pkg.h"
+#include "xalloc.h"
+
+/* Function log lines, on stderr, prefixed with the function's name.  The
+ * runtimes join a multi-line record with carriage returns, as AWS does for
+ * CloudWatch; here each part gets a line of its own. */
+static void print_log(void *ud, const char *function, const char *request_id, const char *line)
+{
+	workspace *w = ud;
+	const char *p = line;
+
+	(void)request_id;
+	if (w->quiet)
+		return;
+	do {
+		size_t n = strcspn(p, "\r");
+
+		if (isatty(2))
+			fprintf(stderr, "\033[2m[%s]\033[0m %.*s\n", function, (int)n, p);
+		else
+			fprintf(stderr, "[%s] %.*s\n", function, (int)n, p);
+		p += n;
+	} while (*p++ == '\r' && *p);
+}
+
+/* Where .zip packages are extracted: $XDG_CACHE_HOME/steplocal/packages,
+ * ~/.cache/steplocal/packages, or a per-user folder under /tmp. */
+static char *cache_dir(void)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+
+	if (x && *x)
+		return xasprintf("%s/steplocal/packages", x);
+	if (h && *h)
+		return xasprintf("%s/.cache/steplocal/packages", h);
+	return xasprintf("/tmp/steplocal-%d/packages", (int)getuid());
+}
+
+/* Loads the project at path (a file or folder), or the current folder's
+ * steplocal.yaml when path is NULL.  Returns 0; -1 with the problems
+ * printed; 1 when there is no project and none was required. */
+int ws_load(workspace *w, const char *path, int required)
+{
+	char *found = NULL, *err = NULL;
+
+	if (!path) {
+		found = proj_find(NULL);
+		if (!found) {
+			if (!required)
+				return 1;
+			fprintf(stderr, "steplocal: no %s in this folder; give the project with -f FILE\n",
+				PROJ_FILE_NAME);
+			return -1;
+		}
+		path = found;
+	}
+	w->proj = proj_load(path, &err);
+	free(found);
+	if (!w->proj) {
+		fprintf(stderr, "%s%s", err ? err : "steplocal: cannot load the project\n",
+			err && err[strlen(err) - 1] != '\n' ? "\n" : "");
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Starts the Lambda side on base and defines every function of the
+ * project (extracting .zip packages once).  Returns 0 or -1, printed. */
+int ws_start_lambda(workspace *w, struct event_base *base, sl_loop *loop)
+{
+	lam_service_opts so = { 0 };
+	lt_fault *faults;
+	char *cache = cache_dir();
+	int i, rc = 0;
+
+	so.region = w->proj->region;
+	so.account = w->proj->account;
+	so.log = print_log;
+	so.log_ud = w;
+	so.account_concurrency = w->concurrency;
+	w->base = base;
+	w->svc = lam_service_new(base, &so);
+	for (i = 0; i < w->proj->nfunctions && rc == 0; i++) {
+		const proj_function *f = &w->proj->functions[i];
+		lam_config c = { 0 };
+		char *err = NULL, *dir, **env;
+		int k;
+
+		dir = pkg_resolve(f->code, cache, &err);
+		if (!dir) {
+			fprintf(stderr, "steplocal: %s: functions.%s.code: %s\n", w->proj->path, f->name, err);
+			free(err);
+			rc = -1;
+			break;
+		}
+		env = xcalloc((size_t)f->nenv + 1, sizeof *env);
+		for (k = 0; k < f->nenv; k++)
+			env[k] = xasprintf("%s=%s", f->env[k].name, f->env[k].value);
+		c.name = f->name;
+		c.runtime = f->runtime;
+		c.handler = f->handler;
+		c.code_dir = dir;
+		c.timeout = f->timeout;
+		c.memory = f->memory;
+		c.reserved = f->concurrency;
+		c.env = (const char *const *)env;
+		if (!lam_define(w->svc, &c, &err)) {
+			fprintf(stderr, "steplocal: %s: functions.%s: %s\n", w->proj->path, f->name, err);
+			free(err);
+			rc = -1;
+		}
+		for (k = 0; k < f->nenv; k++)
+			free(env[k]);
+		free(env);
+		free(dir);
+	}
+	free(cache);
+	faults = xcalloc((size_t)w->proj->nfaults + 1, sizeof *faults);
+	for (i = 0; i < w->proj->nfaults; i++) {
+		faults[i].function = w->proj->faults[i].function;
+		faults[i].error = w->proj->faults[i].error;
+		faults[i].times = w->proj->faults[i].times;
+		faults[i].rate = w->proj->faults[i].rate;
+		faults[i].seed = w->proj->faults[i].seed;
+	}
+	w->bridge = lt_new(w->svc, loop, w->proj->region, w->proj->account, faults,
+			   w->proj->nfaults, print_log, w);
+	free(faults);
+	return rc;
+}
+
+/* Ends every function process, then frees the project. */
+void ws_close(workspace *w)
+{
+	lt_free(w->bridge);
+	if (w->svc)
+		lam_service_free(w->svc);
+	proj_free(w->proj);
+	memset(w, 0, sizeof *w);
+}
+

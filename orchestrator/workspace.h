@@ -1,0 +1,36 @@
+/* workspace.h - a loaded project and the Lambda side that runs its functions (shared by run, invoke and serve). */
+#ifndef SL_WORKSPACE_H
+#define SL_WORKSPACE_H
+
+#include "evloop.h"
+#include "lambda.h"
+#include "lambda_task.h"
+#include "project.h"
+
+struct event_base;
+
+typedef struct workspace {
+	proj_project *proj;
+	struct event_base *base;
+	lam_service *svc;
+	lt_bridge *bridge;
+	int quiet;                /* no function log lines on stderr */
+	int concurrency;          /* the account-wide cap; 0 = the default */
+} workspace;
+
+/* Loads the project at path (a file or folder), or the current folder's
+ * steplocal.yaml when path is NULL.  Returns 0; -1 with the problems
+ * printed on stderr; 1 when there is no project and none was required. */
+int ws_load(workspace *w, const char *path, int required);
+
+/* Starts the Lambda side on base and defines every function of the
+ * project (extracting .zip packages once); builds the Task bridge, which
+ * kicks loop (may be NULL) when a task completes.  Function log lines go
+ * to stderr unless w->quiet.  Returns 0, or -1 with the problem printed. */
+int ws_start_lambda(workspace *w, struct event_base *base, sl_loop *loop);
+
+/* Ends every function process (outside any libevent callback), then
+ * frees the project. */
+void ws_close(workspace *w);
+
+#endif
