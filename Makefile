@@ -148,8 +148,9 @@ clean:
 # trivial program for fork+exec, an evhttp + libcurl round trip), the
 # Lambda service driver (warm and cold invocations, linked with $(LIB)) and
 # the echo package (runtime/client's example as a provided.al2023 bootstrap).
+# Nothing here is a test: the figures are printed by bench/bench.py.
 BENCH_B := $(B)/bench
-BENCH_TOOLS := $(BENCH_B)/true $(BENCH_B)/floors $(BENCH_B)/lambda_bench $(BENCH_B)/echo/bootstrap
+BENCH_TOOLS := $(BENCH_B)/true $(BENCH_B)/true_curl $(BENCH_B)/floors $(BENCH_B)/lambda_bench $(BENCH_B)/echo/bootstrap
 BENCH_CFLAGS := -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN)
 
 .PHONY: bench-tools
@@ -159,6 +160,12 @@ bench: bench-tools
 $(BENCH_B)/true: bench/true.c | $(B)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+# The same program, linked with libcurl as every C bootstrap is: the floor
+# of a C function's cold start (loading libcurl's ~30 libraries).
+$(BENCH_B)/true_curl: bench/true.c | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< -Wl,--no-as-needed -lcurl
 
 $(BENCH_B)/floors: bench/floors.c bench/bstats.h | $(B)/.deps
 	@mkdir -p $(dir $@)

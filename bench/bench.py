@@ -48,6 +48,16 @@ MAP_RSS_MB = 64
 PEER_RATIO = 20
 RETRY_FLOOR = 3.0
 
+# Lambda figures (issue 3): the C helpers `make bench-tools` builds.
+TOOLS = os.environ.get("SL_BENCH_TOOLS") or os.path.join(ROOT, "build", "bench")
+WARM_MEDIAN_US = 100         # warm C invocation, median latency
+WARM_RATE = 10_000           # warm C invocations/s
+COLD_C_MS = 5.0              # cold start of a C function
+COLD_PY_MARGIN_MS = 10.0     # cold start of a Python function < `python3 -c pass` + this
+MAP_LAMBDA_N = 10_000        # Map of Tasks on the C echo, MaxConcurrency 8
+MAP_LAMBDA_SECONDS = 2.0
+MAP_LAMBDA_CONCURRENCY = 8
+
 
 def bench_dir():
     """The shared bench folder: $SL_BENCH_DIR, else <parent of project>/shared/bench."""
@@ -66,14 +76,18 @@ TRANSITIONS = {
     "payload": lambda n: 50,
     "task": lambda n: 2 * n + 3,
     "retry": lambda n: 3,
+    "map-lambda": lambda n: n + 1,
 }
-SIZED = {"loop", "map", "task"}
+SIZED = {"loop", "map", "task", "map-lambda"}
+# Workloads bench.py writes itself (not in the shared bench folder).
+GENERATED = {"map-lambda"}
 
 
 class Case:
     """One row: a workload run on steplocal at n, and on the peer at peer_n."""
 
-    def __init__(self, key, workload, typ, n, peer_n, repeat=None, lam=False, peer=True, extra=()):
+    def __init__(self, key, workload, typ, n, peer_n, repeat=None, lam=False, peer=True, extra=(),
+                 c_project=False):
         self.key, self.workload, self.type = key, workload, typ
         self.extra = list(extra)      # more steplocal arguments
         self.n, self.peer_n = n, peer_n
@@ -81,6 +95,7 @@ class Case:
         self.repeat = repeat          # None: the --repeat value
         self.input_bytes = None
         self.lam = lam                # needs Lambda functions (task, retry)
+        self.c_project = c_project    # runs in the generated C project (map-lambda)
 
 
 def cases(quick):
@@ -113,6 +128,9 @@ def cases(quick):
         Case("task", "task", "STANDARD", 1_000, 1_000, lam=True),
         # A 3 s floor of retry waits: one run each is enough.
         Case("retry", "retry", "STANDARD", None, None, repeat=1, lam=True),
+        # Issue 3: a Map of Tasks on the C echo (build/bench/echo), through the CLI.
+        Case("map-lambda", "map-lambda", "EXPRESS", 1_000 if q else MAP_LAMBDA_N, None, peer=False,
+             extra=["--max-payload", "0"], c_project=True),
     ]
 
 
@@ -129,6 +147,8 @@ def expected_output(workload, n, inp):
         return {"doc": inp["doc"]}
     if workload == "retry":
         return {"ok": True, "attempt": 3}
+    if workload == "map-lambda":
+        return inp["items"]
     raise ValueError("no expected output for workload %r" % workload)
 
 
@@ -169,7 +189,7 @@ class Inputs:
             raise FileNotFoundError(p)
         p = os.path.join(self.tmp, name)
         if not os.path.exists(p):
-            if workload == "map":
+            if workload.startswith("map"):
                 obj = {"items": [{"id": i} for i in range(n)]}
             else:
                 obj = {"n": n}
@@ -365,7 +385,8 @@ class Impl:
         if self.kind == "peer":
             return self.prefix + ["--definition", defn, "--input-file", inp_path, "--json", "--stats"]
         if project:
-            cmd = self.prefix + ["run", case.workload, "-f", project, "--input-file", inp_path, "--json"]
+            cmd = self.prefix + ["run", case.workload, "-f", project, "--input-file", inp_path,
+                                 "--json"] + case.extra
         else:
             cmd = self.prefix + ["run", "--definition", defn, "--input-file", inp_path,
                                  "--type", case.type, "--json"] + case.extra
@@ -507,6 +528,224 @@ def reset_flaky(state_dir):
         os.unlink(os.path.join(state_dir, name))
 
 
+def write_c_project(tmp):
+    """A steplocal.yaml whose map-lambda state machine maps over Tasks on the
+    C echo package (build/bench/echo: runtime/client's example), or None when
+    `make bench-tools` has not built it."""
+    code = os.path.join(TOOLS, "echo")
+    if not os.access(os.path.join(code, "bootstrap"), os.X_OK):
+        return None
+    d = os.path.join(tmp, "cproject")
+    os.makedirs(d, exist_ok=True)
+    defn = {
+        "Comment": "Map over items; each item one Task on the C echo. transitions = N+1",
+        "StartAt": "Each",
+        "States": {"Each": {
+            "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": MAP_LAMBDA_CONCURRENCY,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "Call",
+                "States": {"Call": {"Type": "Task",
+                                    "Resource": "arn:aws:lambda:us-east-1:123456789012:function:cecho",
+                                    "End": True}}},
+            "End": True}},
+    }
+    with open(os.path.join(d, "map-lambda.asl.json"), "w", encoding="utf-8") as f:
+        json.dump(defn, f, indent=1)
+    p = os.path.join(d, "steplocal.yaml")
+    with open(p, "w", encoding="utf-8") as f:
+        f.write("""# generated by bench/bench.py for the map-lambda row
+functions:
+  cecho:
+    runtime: provided.al2023
+    code: {code}
+    timeout: 10
+state_machines:
+  map-lambda:
+    definition: map-lambda.asl.json
+    type: EXPRESS
+""".format(code=json.dumps(code)))
+    return p
+
+
+# ---------------------------------------------------------------- Lambda figures
+def run_tool(argv, timeout=TIMEOUT):
+    """Runs one of the C helpers; returns (list of its JSON lines, None) or (None, why)."""
+    try:
+        r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, "%s: timed out after %g s" % (os.path.basename(argv[0]), timeout)
+    except OSError as e:
+        return None, "%s: %s" % (argv[0], e)
+    if r.returncode != 0:
+        return None, "%s exited %d: %s" % (os.path.basename(argv[0]), r.returncode,
+                                          clip(r.stderr or "(no stderr)", 300))
+    out = []
+    for line in r.stdout.splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            return None, "%s printed %s" % (os.path.basename(argv[0]), clip(line))
+    return out, None
+
+
+def lambda_figures(quick, log, notes):
+    """The Lambda figures of issue 3 and the machine's floors, measured in this run.
+
+    Returns a dict of named results (each a dict from the helpers, or None)
+    and a list of errors.  See bench/README.md, "Lambda figures"."""
+    res, errors = {}, []
+    tool = lambda name: os.path.join(TOOLS, name)
+    missing = [n for n in ("true", "true_curl", "floors", "lambda_bench", "echo/bootstrap")
+               if not os.access(tool(n), os.X_OK)]
+    if missing:
+        errors.append("not built: %s in %s (run `make bench-tools`)" % (", ".join(missing), TOOLS))
+        return res, errors
+    n_exec, n_http, n_py = (50, 200, 5) if quick else (200, 2000, 30)
+    n_warm, n_cold = (2_000, 5) if quick else (20_000, 30)
+    # The python3 steplocal's Python runtime runs: the first on PATH.
+    py = shutil.which("python3")
+    steps = [
+        ("exec", [tool("floors"), "exec", str(n_exec), tool("true")]),
+        ("exec_curl", [tool("floors"), "exec", str(n_exec), tool("true_curl")]),
+        ("http", [tool("floors"), "http", str(n_http)]),
+    ]
+    if py:
+        steps.append(("pypass", [tool("floors"), "exec", str(n_py), py, "-c", "pass"]))
+        try:
+            with open(py, "rb") as f:
+                if f.read(2) == b"#!":
+                    notes.append("lambda: python3 on PATH (%s) is a script wrapper (pyenv shim?); the "
+                                 "Python runtime runs it too, so both the cold start and its floor "
+                                 "include it" % py)
+        except OSError:
+            pass
+    else:
+        errors.append("python3 not on PATH: no Python cold start")
+    for key, argv in steps:
+        log("bench: lambda floor %s" % key)
+        out, why = run_tool(argv)
+        if why:
+            errors.append(why)
+        else:
+            res[key] = out[0]
+    log("bench: lambda warm x%d and cold x%d (build/bench/lambda_bench)" % (n_warm, n_cold))
+    argv = [tool("lambda_bench"), "--runtime-dir", os.path.join(ROOT, "runtime"),
+            "--c-code", tool("echo"), "--warm", str(n_warm), "--cold", str(n_cold), "--chains", "2"]
+    if py:
+        argv += ["--py-code", os.path.join(HERE, "functions", "echo"),
+                 "--py-runtime", "python3.%d" % sys.version_info.minor]
+    out, why = run_tool(argv, timeout=max(TIMEOUT, 300))
+    if why:
+        errors.append(why)
+    for o in out or []:
+        if o.get("what") == "warm":
+            res["warm%d" % o["chains"]] = o
+        elif o.get("what") == "cold":
+            res["cold_c" if o["runtime"].startswith("provided") else "cold_py"] = o
+    return res, errors
+
+
+def fmt_us(v):
+    """Microseconds as "85 µs" or "2.31 ms"."""
+    if v is None:
+        return "-"
+    return "%.0f µs" % v if v < 1000 else "%.2f ms" % (v / 1000)
+
+
+def lambda_table(res, errors):
+    """The Markdown table of the Lambda figures, each beside its floor."""
+    head = ["figure", "samples", "median", "p99", "invocations/s", "floor (this run)", "target"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    g = res.get
+
+    def row(cells):
+        lines.append(md_row(cells))
+
+    def floor(key, what):
+        o = g(key)
+        if o:
+            row([what, fmt_int(o["n"]), fmt_us(o["median_us"]), fmt_us(o["p99_us"]), "-", "(floor)", "-"])
+
+    floor("exec", "floor: fork+exec of a trivial C program")
+    floor("exec_curl", "floor: fork+exec of a trivial C program linked with libcurl (as a C bootstrap is)")
+    floor("pypass", "floor: fork+exec of `python3 -c pass`")
+    h = g("http")
+    if h:
+        row(["floor: loopback HTTP round trip, evhttp server + libcurl client, kept-alive",
+             fmt_int(h["n"]), fmt_us(h["keepalive_median_us"]), fmt_us(h["keepalive_p99_us"]), "-",
+             "(floor)", "-"])
+        row(["floor: the same, a new connection each", fmt_int(h["n"]), fmt_us(h["fresh_median_us"]),
+             fmt_us(h["fresh_p99_us"]), "-", "(floor)", "-"])
+    rt = "2 round trips (POST /response, then GET /next) = %s" % fmt_us(2 * h["keepalive_median_us"]) if h else "-"
+    for chains in (1, 2):
+        o = g("warm%d" % chains)
+        if o:
+            row(["warm invocation, C echo, %d chain%s (lam_invoke to callback; service CPU %s per invocation)"
+                 % (chains, "s" if chains > 1 else "", fmt_us(o.get("service_cpu_us"))),
+                 fmt_int(o["n"]), fmt_us(o["median_us"]), fmt_us(o["p99_us"]), fmt_int(o["per_s"]), rt,
+                 ("median < %d µs; " % WARM_MEDIAN_US if chains == 1 else "") + ">= %s/s" % fmt_int(WARM_RATE)])
+    o = g("cold_c")
+    if o:
+        fl = "fork+exec %s; with libcurl %s" % (fmt_us(g("exec", {}).get("median_us")),
+                                               fmt_us(g("exec_curl", {}).get("median_us")))
+        row(["cold start, C (provided.al2023), new function each (Init Duration median %s)"
+             % fmt_us(o["init_median_us"]), fmt_int(o["n"]), fmt_us(o["median_us"]), fmt_us(o["p99_us"]),
+             "-", fl, "< %.0f ms" % COLD_C_MS])
+    o = g("cold_py")
+    if o:
+        pp = g("pypass", {}).get("median_us")
+        row(["cold start, Python (%s), new function each (Init Duration median %s)"
+             % (o["runtime"], fmt_us(o["init_median_us"])), fmt_int(o["n"]), fmt_us(o["median_us"]),
+             fmt_us(o["p99_us"]), "-", "python3 -c pass %s" % fmt_us(pp),
+             "< %s" % fmt_us(pp + COLD_PY_MARGIN_MS * 1000) if pp else "-"])
+    for e in errors:
+        row(["**FAIL**: " + clip(e, 300), "", "", "", "", "", ""])
+    return "\n".join(lines)
+
+
+def lambda_targets(res, errors):
+    """[(PASS|FAIL, text)] for the Lambda figures' targets."""
+    t = []
+    g = res.get
+    w1, w2 = g("warm1"), g("warm2")
+    if w1:
+        t.append(("PASS" if w1["median_us"] < WARM_MEDIAN_US else "FAIL",
+                  "warm C invocation median < %d µs: %s (p99 %s; floor: HTTP round trip %s, an invocation needs 2)"
+                  % (WARM_MEDIAN_US, fmt_us(w1["median_us"]), fmt_us(w1["p99_us"]),
+                     fmt_us(g("http", {}).get("keepalive_median_us")))))
+    else:
+        t.append(("FAIL", "warm C invocation median < %d µs: no measurement" % WARM_MEDIAN_US))
+    if w1 or w2:
+        best = max((w for w in (w1, w2) if w), key=lambda w: w["per_s"])
+        t.append(("PASS" if best["per_s"] >= WARM_RATE else "FAIL",
+                  "warm C invocations >= %s/s: %s/s with %d chain(s) (1 chain %s/s, 2 chains %s/s)"
+                  % (fmt_int(WARM_RATE), fmt_int(best["per_s"]), best["chains"],
+                     fmt_int(w1["per_s"]) if w1 else "-", fmt_int(w2["per_s"]) if w2 else "-")))
+    else:
+        t.append(("FAIL", "warm C invocations >= %s/s: no measurement" % fmt_int(WARM_RATE)))
+    c = g("cold_c")
+    if c:
+        t.append(("PASS" if c["median_us"] < COLD_C_MS * 1000 else "FAIL",
+                  "cold start of a C function < %.0f ms: %s (floors: fork+exec %s, a program linked "
+                  "with libcurl %s)" % (COLD_C_MS, fmt_us(c["median_us"]),
+                                       fmt_us(g("exec", {}).get("median_us")),
+                                       fmt_us(g("exec_curl", {}).get("median_us")))))
+    else:
+        t.append(("FAIL", "cold start of a C function < %.0f ms: no measurement" % COLD_C_MS))
+    p, pp = g("cold_py"), g("pypass")
+    if p and pp:
+        lim = pp["median_us"] + COLD_PY_MARGIN_MS * 1000
+        t.append(("PASS" if p["median_us"] < lim else "FAIL",
+                  "cold start of a Python function < python3 -c pass + %.0f ms = %s: %s"
+                  % (COLD_PY_MARGIN_MS, fmt_us(lim), fmt_us(p["median_us"]))))
+    else:
+        t.append(("FAIL", "cold start of a Python function < python3 -c pass + %.0f ms: no measurement"
+                  % COLD_PY_MARGIN_MS))
+    return t
+
+
 # ---------------------------------------------------------------- report
 def fmt_int(v):
     return "-" if v is None else "{:,}".format(int(round(v)))
@@ -602,8 +841,8 @@ def md_row(cells):
     return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
 
 
-def build_report(rows, targets, notes):
-    """The Markdown table, the target verdicts and the notes."""
+def build_report(rows, targets, notes, extra=None):
+    """The Markdown table(s), the target verdicts and the notes."""
     head = ["workload", "impl", "type", "N", "transitions", "seconds", "wall s",
             "transitions/s", "peak RSS MB", "steplocal/peer"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -618,7 +857,11 @@ def build_report(rows, targets, notes):
         lines.append(md_row(row_cells(case.key, "steplocal", case.type, ms) + [ratio]))
         if case.peer:
             lines.append(md_row(row_cells("", "peer", "", mp) + [""]))
-    out = ["\n".join(lines), "", "Targets:", ""]
+    out = ["\n".join(lines), ""]
+    if extra:
+        out += ["Lambda figures (issue 3), each beside the machine's floor measured in this run:", "",
+                extra, ""]
+    out += ["Targets:", ""]
     for verdict, text in targets:
         out.append("- %s %s" % (verdict, text))
     if notes:
@@ -660,6 +903,17 @@ def evaluate(rows):
                                                        "" if ms.timed_by == "stats" else " (wall)")))
             t.append(("PASS" if ms.rss_mb < MAP_RSS_MB else "FAIL",
                       "map at N=%s peak RSS < %d MB: %s MB" % (fmt_int(ms.n), MAP_RSS_MB, fmt_mb(ms.rss_mb))))
+    if "map-lambda" in by:
+        c, ms, _ = by["map-lambda"]
+        what = "Map of %s Tasks on a C function (MaxConcurrency %d) < %.0f s" % (
+            fmt_int(c.n), MAP_LAMBDA_CONCURRENCY, MAP_LAMBDA_SECONDS)
+        if ms is None or not ms.ok:
+            t.append(("FAIL", what + ": no measurement"))
+        else:
+            t.append(("PASS" if ms.seconds < MAP_LAMBDA_SECONDS else "FAIL",
+                      "%s: %s s%s (wall %s s)" % (what, fmt_s(ms.seconds),
+                                                  "" if ms.timed_by == "stats" else " (wall)",
+                                                  fmt_s(ms.wall))))
     for c, ms, mp in rows:
         if not c.peer:
             continue
@@ -728,17 +982,19 @@ def main(argv):
     unknown = [w for w in found if w not in TRANSITIONS]
     all_cases = cases(a.quick)
     covered = {c.workload for c in all_cases}
-    missing = [w for w in covered if w not in found]
+    missing = [w for w in covered if w not in found and w not in GENERATED]
     notes = []
     for w in unknown:
         notes.append("workload %s.asl.json has no transition formula in bench.py; not run" % w)
     for w in missing:
         notes.append("workload %s.asl.json is missing from %s; not run" % (w, wdir))
-    sel = [c for c in all_cases if c.workload in found]
+    sel = [c for c in all_cases if c.workload in found or c.workload in GENERATED]
+    want_lambda = True            # the Lambda figures (floors, warm, cold): --only lambda
     if a.only:
         want = {s.strip() for s in a.only.split(",") if s.strip()}
         sel = [c for c in sel if c.key in want or c.workload in want]
-        if not sel:
+        want_lambda = "lambda" in want
+        if not sel and not want_lambda:
             log("bench: --only %s matches no row" % a.only)
             return 2
 
@@ -749,23 +1005,32 @@ def main(argv):
     tmp = tempfile.mkdtemp(prefix="sl-bench-")
     rows = []
     bad = False
+    lam_res, lam_errors = {}, []
     t_start = time.time()
     try:
         SPAWNER[:] = build_spawner(tmp, notes)
         inputs = Inputs(idir, tmp)
         project, flaky_state = write_project(tmp, bdir)
+        c_project = write_c_project(tmp)
         env = dict(os.environ)
         for c in sel:
             defn = os.path.join(wdir, c.workload + ".asl.json")
             repeat = c.repeat or max(1, a.repeat)
             log("bench: %-14s steplocal %s N=%s x%d" % (c.key, c.type, c.n if c.n else "-", repeat))
             sn = c.n if c.workload in SIZED else 0
-            proj = project if c.lam else None
+            proj = project if c.lam else (c_project if c.c_project else None)
             reset = (lambda: reset_flaky(flaky_state)) if c.lam else None
             ipath = inputs.path(c.workload, sn)
             c.input_bytes = os.path.getsize(ipath)
-            ms = measure(steplocal, c, sn, defn, ipath, repeat,
-                         project=proj, env=env, before_run=reset)
+            if c.c_project and not c_project:
+                ms = Measure()
+                ms.n = sn
+                ms.transitions = TRANSITIONS[c.workload](sn)
+                ms.error = "%s/echo/bootstrap is not built (run `make bench-tools`)" % TOOLS
+                bad = True
+            else:
+                ms = measure(steplocal, c, sn, defn, ipath, repeat,
+                             project=proj, env=env, before_run=reset)
             if c.lam and not ms.ok:
                 # The Lambda side may not exist yet: say so, with its words, never a number.
                 notes.append("%s: steplocal said: %s" % (c.key, clip(ms.error, 300)))
@@ -786,10 +1051,24 @@ def main(argv):
                     for n in m.notes:
                         notes.append("%s, %s: %s" % (c.key, who, n))
             rows.append((c, ms, mp))
+        if want_lambda:
+            lam_res, lam_errors = lambda_figures(a.quick, log, notes)
+            if lam_errors:
+                bad = True
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     targets = evaluate(rows)
+    extra = None
+    if want_lambda:
+        targets += lambda_targets(lam_res, lam_errors)
+        extra = lambda_table(lam_res, lam_errors)
+        notes.append("lambda figures: medians over the samples shown, from build/bench/ (`make bench-tools`): "
+                     "floors (bench/floors.c) and the Lambda service driven directly (bench/lambda_bench.c, "
+                     "lam_invoke to callback, CLOCK_MONOTONIC; every answer checked); `service CPU` is the "
+                     "driver process's own CPU time (the service's side) per invocation. map-lambda runs "
+                     "through the CLI (`run map-lambda -f <generated project> --max-payload 0 --stats`), "
+                     "its output checked item by item.")
     if any(ms is not None and ms.ok and ms.timed_by == "wall" for _, ms, _ in rows):
         notes.append("seconds marked (wall) include process start and file parsing; "
                      "their ratio is taken against the peer's wall time too")
@@ -798,7 +1077,7 @@ def main(argv):
                  "Peak RSS: the child's ru_maxrss, max over runs. Transitions from the shared "
                  "bench/README.md formulas. Ratio = steplocal transitions/s / peer transitions/s, "
                  "each at its own N." % max(1, a.repeat))
-    report = build_report(rows, targets, notes)
+    report = build_report(rows, targets, notes, extra)
     date = subprocess.run(["date", "-u"], stdout=subprocess.PIPE, text=True).stdout.strip()
     header = [date, "machine: " + machine_info(), tool_versions(peer),
               "bench took %.0f s%s%s" % (time.time() - t_start, " (--quick)" if a.quick else "",

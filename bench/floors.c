@@ -3,13 +3,16 @@
  *   floors exec N PROGRAM [ARG...]
  *       fork + execv + waitpid of PROGRAM, N times.  Prints
  *       {"what":"exec","n":N,"median_us":M,"p99_us":P}.
- *   floors http N
- *       A libevent evhttp server (this process) and a libcurl client (a
- *       forked child: the two sides of the Runtime API, the C runtime
- *       client being libcurl), N GET round trips on one kept-alive
- *       connection, then N on a new connection each.  Prints
- *       {"what":"http","n":N,"keepalive_median_us":..,"keepalive_p99_us":..,
- *        "fresh_median_us":..,"fresh_p99_us":..}.
+ *   floors http N [P]
+ *       A libevent evhttp server (this process) and P libcurl clients
+ *       (forked children: the two sides of the Runtime API, the C runtime
+ *       client being libcurl; P = 1 by default), each doing N GET round
+ *       trips on one kept-alive connection, then N on a new connection
+ *       each.  Prints {"what":"http","n":N,"clients":P,
+ *       "keepalive_median_us":..,"keepalive_p99_us":..,"fresh_median_us":..,
+ *       "fresh_p99_us":..,"keepalive_per_s":..}: the medians and p99s are
+ *       the clients' means, keepalive_per_s the kept-alive round trips of
+ *       all clients per second of the slowest one.
  *
  * Each time is measured with CLOCK_MONOTONIC around one operation.  Exit
  * status 0, or 1 with a reason on stderr. */
@@ -79,11 +82,14 @@ static size_t discard(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
-/* The client side, in the child: writes one JSON line to fd. */
+/* The client side, in a child: writes one line of five numbers to fd
+ * (kept-alive median, p99, new-connection median, p99 in µs, and the
+ * kept-alive phase's seconds). */
 static int http_client(int port, int n, int fd)
 {
 	double *ka = calloc((size_t)n, sizeof(double)), *fr = calloc((size_t)n, sizeof(double));
 	char url[64], line[512];
+	double elapsed = 0;
 	CURL *c;
 	int i, pass;
 
@@ -100,6 +106,8 @@ static int http_client(int port, int n, int fd)
 		/* One untimed request opens the kept-alive connection. */
 		if (!pass && curl_easy_perform(c) != CURLE_OK)
 			return 1;
+		if (!pass)
+			elapsed = bs_now_us();
 		for (i = 0; i < n; i++) {
 			double t0 = bs_now_us();
 			CURLcode rc = curl_easy_perform(c);
@@ -110,13 +118,13 @@ static int http_client(int port, int n, int fd)
 				return 1;
 			}
 		}
+		if (!pass)
+			elapsed = (bs_now_us() - elapsed) / 1e6;
 		bs_sort(t, (size_t)n);
 	}
-	snprintf(line, sizeof(line),
-		 "{\"what\":\"http\",\"n\":%d,\"keepalive_median_us\":%.1f,\"keepalive_p99_us\":%.1f,"
-		 "\"fresh_median_us\":%.1f,\"fresh_p99_us\":%.1f}\n", n,
+	snprintf(line, sizeof(line), "%.1f %.1f %.1f %.1f %.6f\n",
 		 bs_pct(ka, (size_t)n, 50), bs_pct(ka, (size_t)n, 99),
-		 bs_pct(fr, (size_t)n, 50), bs_pct(fr, (size_t)n, 99));
+		 bs_pct(fr, (size_t)n, 50), bs_pct(fr, (size_t)n, 99), elapsed);
 	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
 		return 1;
 	curl_easy_cleanup(c);
@@ -134,9 +142,14 @@ static void on_request(struct evhttp_request *req, void *ud)
 	evhttp_send_reply(req, 200, "OK", NULL);
 }
 
+#define MAX_CLIENTS 16
+
+/* What one client child writes, gathered by the server's loop. */
 typedef struct result {
 	struct event_base *base;
-	char buf[512];
+	struct event *ev;
+	int *open;                     /* shared: clients still writing */
+	char buf[256];
 	size_t len;
 } result;
 
@@ -150,51 +163,78 @@ static void on_result(evutil_socket_t fd, short what, void *ud)
 		r->len += (size_t)k;
 		return;
 	}
-	event_base_loopbreak(r->base);
+	event_del(r->ev);
+	if (--*r->open == 0)
+		event_base_loopbreak(r->base);
 }
 
-static int floor_http(int n)
+static int floor_http(int n, int clients)
 {
 	struct event_base *base = event_base_new();
 	struct evhttp *http = base ? evhttp_new(base) : NULL;
 	struct evhttp_bound_socket *bs;
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
-	struct event *ev;
-	result r = { base, { 0 }, 0 };
-	int p[2], st;
-	pid_t pid;
+	result r[MAX_CLIENTS];
+	pid_t pid[MAX_CLIENTS];
+	double sum[4] = { 0 }, slowest = 0;
+	int open = clients, i, st, rc = 0;
 
 	if (!http || !(bs = evhttp_bind_socket_with_handle(http, "127.0.0.1", 0)) ||
-	    getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&sa, &sl) != 0 ||
-	    pipe(p) != 0) {
+	    getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&sa, &sl) != 0) {
 		fprintf(stderr, "floors: cannot start the HTTP server\n");
 		return 1;
 	}
 	evhttp_set_gencb(http, on_request, NULL);
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return 1;
-	if (pid == 0) {
-		close(p[0]);
-		close(evhttp_bound_socket_get_fd(bs));
-		_exit(http_client(ntohs(sa.sin_port), n, p[1]));
+	for (i = 0; i < clients; i++) {
+		int p[2];
+
+		memset(&r[i], 0, sizeof(r[i]));
+		r[i].base = base;
+		r[i].open = &open;
+		if (pipe(p) != 0 || (pid[i] = fork()) < 0) {
+			perror("floors: client");
+			return 1;
+		}
+		if (pid[i] == 0) {
+			close(p[0]);
+			close(evhttp_bound_socket_get_fd(bs));
+			_exit(http_client(ntohs(sa.sin_port), n, p[1]));
+		}
+		close(p[1]);
+		r[i].ev = event_new(base, p[0], EV_READ | EV_PERSIST, on_result, &r[i]);
+		event_add(r[i].ev, NULL);
 	}
-	close(p[1]);
-	ev = event_new(base, p[0], EV_READ | EV_PERSIST, on_result, &r);
-	event_add(ev, NULL);
 	event_base_dispatch(base);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	event_free(ev);
+	for (i = 0; i < clients; i++) {
+		double v[5];
+
+		while (waitpid(pid[i], &st, 0) < 0 && errno == EINTR)
+			;
+		event_free(r[i].ev);
+		r[i].buf[r[i].len] = '\0';
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
+		    sscanf(r[i].buf, "%lf %lf %lf %lf %lf", &v[0], &v[1], &v[2], &v[3], &v[4]) != 5) {
+			fprintf(stderr, "floors: an HTTP client failed (wait status %d)\n", st);
+			rc = 1;
+			continue;
+		}
+		sum[0] += v[0];
+		sum[1] += v[1];
+		sum[2] += v[2];
+		sum[3] += v[3];
+		if (v[4] > slowest)
+			slowest = v[4];
+	}
 	evhttp_free(http);
 	event_base_free(base);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || r.len == 0) {
-		fprintf(stderr, "floors: the HTTP client failed (wait status %d)\n", st);
-		return 1;
-	}
-	fwrite(r.buf, 1, r.len, stdout);
+	if (rc)
+		return rc;
+	printf("{\"what\":\"http\",\"n\":%d,\"clients\":%d,\"keepalive_median_us\":%.1f,"
+	       "\"keepalive_p99_us\":%.1f,\"fresh_median_us\":%.1f,\"fresh_p99_us\":%.1f,"
+	       "\"keepalive_per_s\":%.0f}\n", n, clients, sum[0] / clients, sum[1] / clients,
+	       sum[2] / clients, sum[3] / clients, slowest > 0 ? (double)n * clients / slowest : 0);
 	return 0;
 }
 
@@ -204,8 +244,12 @@ int main(int argc, char **argv)
 
 	if (argc >= 4 && !strcmp(argv[1], "exec") && n > 0)
 		return floor_exec(n, argv + 3);
-	if (argc == 3 && !strcmp(argv[1], "http") && n > 0)
-		return floor_http(n);
-	fprintf(stderr, "usage: floors exec N PROGRAM [ARG...] | floors http N\n");
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "http") && n > 0) {
+		int clients = argc == 4 ? atoi(argv[3]) : 1;
+
+		if (clients >= 1 && clients <= MAX_CLIENTS)
+			return floor_http(n, clients);
+	}
+	fprintf(stderr, "usage: floors exec N PROGRAM [ARG...] | floors http N [CLIENTS]\n");
 	return 2;
 }

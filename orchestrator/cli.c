@@ -657,7 +657,7 @@ static int run_once(int argc, char **argv)
 	}
 	eo.wait_scale = o.wait_scale;
 	eo.max_payload = o.max_payload;
-	eo.seed = (unsigned int)time(NULL) ^ (unsigned int)getpid() ^ (unsigned int)(mono_now() * 1e6);
+	eo.seed = (unsigned int)time(NULL) ^ (unsigned int)getpid() ^ (unsigned int)(unsigned long long)(mono_now() * 1e6);
 	o.live = !o.quiet && !o.json && !o.history && isatty(2);
 	if (o.live) {
 		eo.observer = live_event;

@@ -14,6 +14,7 @@ struct sl_loop {
 	struct event *poll_ev;    /* activated to poll the engine */
 	struct event *timer_ev;   /* the engine's next timer */
 	int stopping;
+	int serving;              /* loop_serve: idle is not the end */
 };
 
 /* Polls the engine, then arms the libevent timer for the engine's next
@@ -27,7 +28,7 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	running = ex_engine_poll(l->g, &due);
-	if (!running || l->stopping) {
+	if ((!running && !l->serving) || l->stopping) {
 		event_base_loopexit(l->base, NULL);
 		return;
 	}
@@ -79,6 +80,12 @@ int loop_run(sl_loop *l)
 	loop_kick(l);
 	event_base_dispatch(l->base);
 	return 0;
+}
+
+int loop_serve(sl_loop *l)
+{
+	l->serving = 1;
+	return loop_run(l);
 }
 
 void loop_stop(sl_loop *l)

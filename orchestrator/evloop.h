@@ -20,6 +20,10 @@ void loop_kick(sl_loop *l);
 /* Runs the loop until no execution of the engine is running, or until
  * loop_stop.  Returns 0. */
 int loop_run(sl_loop *l);
+/* Runs the loop for a server: like loop_run, but the loop stays alive when
+ * no execution is running (requests start new ones), until loop_stop.
+ * Returns 0. */
+int loop_serve(sl_loop *l);
 void loop_stop(sl_loop *l);
 
 #endif

@@ -929,6 +929,33 @@ const sl_exec *ex_task_exec(const sl_task *t) { return t->c->x; }
 int ex_task_attempt(const sl_task *t) { return t->attempt; }
 void ex_task_set_data(sl_task *t, void *data) { t->data = data; }
 
+/* Depth-first over a cursor and its live children (Parallel branches,
+ * Map iterations). */
+static sl_task *find_token(cursor *c, const char *token)
+{
+	cursor *k;
+	sl_task *t;
+
+	if (c->task && c->task_token && strcmp(c->task_token, token) == 0)
+		return c->task;
+	if (c->fan)
+		for (k = c->fan->children; k; k = k->sib_next)
+			if ((t = find_token(k, token)))
+				return t;
+	return NULL;
+}
+
+sl_task *ex_task_find(sl_engine *g, const char *token)
+{
+	sl_exec *x;
+	sl_task *t;
+
+	for (x = g->execs; x; x = x->next)
+		if (x->status == EX_RUNNING && x->root && (t = find_token(x->root, token)))
+			return t;
+	return NULL;
+}
+
 void ex_task_fail_unknown(sl_task *t)
 {
 	const asl_state *s = &t->c->m->states[t->c->state];

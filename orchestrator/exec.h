@@ -141,6 +141,11 @@ void ex_task_fail_after(sl_task *t, double delay, const char *error, const char 
  * here: Lambda.ResourceNotFoundException for a function, a clear
  * States.Runtime for a service steplocal does not emulate. */
 void ex_task_fail_unknown(sl_task *t);
+/* The running task whose .waitForTaskToken attempt holds token, or NULL
+ * (SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat).  The caller
+ * cancels the task handler's own work on it (its cancel()) before
+ * completing it with ex_task_succeed / ex_task_fail. */
+sl_task *ex_task_find(sl_engine *g, const char *token);
 /* A handler's own data for the task. */
 void ex_task_set_data(sl_task *t, void *data);
 void *ex_task_data(const sl_task *t);

@@ -1,0 +1,31 @@
+/* api_sfn.h - the AWS Step Functions API (AWS JSON 1.0) of `steplocal serve`: state machines, executions, task tokens. */
+#ifndef SL_API_SFN_H
+#define SL_API_SFN_H
+
+#include "serve.h"
+
+/* Creates the Step Functions side of server s (borrowed): one state
+ * machine per state machine of the project, validated with asl_load.
+ * Returns it, or NULL with the problems printed on stderr. */
+sfnapi *sfnapi_new(sv_server *s);
+/* Frees the state machines and execution records (the executions
+ * themselves belong to the engine).  Pending StartSyncExecution requests
+ * are not answered: call it after the HTTP server is freed. */
+void sfnapi_free(sfnapi *a);
+
+/* The task handler the engine runs: `inner` (mocks, then Lambda), plus the
+ * record of every task token issued, so that SendTask* on a token whose
+ * task ended answers TaskTimedOut rather than TaskDoesNotExist. */
+sl_task_handler sfnapi_tasks(sfnapi *a, sl_task_handler inner);
+
+/* The engine observer: answers StartSyncExecution when its execution
+ * ends (from a zero-delay libevent event, after the engine's step). */
+void sfnapi_observe(void *ud, const sl_exec *x, const hist_event *e);
+
+/* Answers one request: action is what follows "AWSStepFunctions." in
+ * X-Amz-Target (NULL when the header is missing or names another
+ * service), body the raw request body. */
+void sfnapi_handle(sfnapi *a, struct evhttp_request *req, const char *action,
+		   const char *body, size_t len);
+
+#endif

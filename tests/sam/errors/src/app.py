@@ -1,0 +1,1 @@
+def h(e,c): return e
