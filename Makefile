@@ -35,6 +35,7 @@ ORCH_SRCS := \
 	orchestrator/evloop.c \
 	orchestrator/lambda_task.c \
 	orchestrator/project.c \
+	orchestrator/sam.c \
 	orchestrator/workspace.c \
 	orchestrator/cli.c
 
@@ -53,6 +54,7 @@ UNIT_TESTS := \
 	tests/unit/test_choice \
 	tests/unit/test_cases \
 	tests/unit/test_project \
+	tests/unit/test_sam \
 	tests/unit/test_pkg \
 	tests/unit/test_lambda
 

@@ -36,10 +36,11 @@ static const char usage_text[] =
 	"      [--input JSON | --input-file F] [--type STANDARD|EXPRESS]\n"
 	"      [--json] [--history] [--wait-scale X] [--mock-config F --test-case NAME]\n"
 	"      [--name NAME] [--quiet] [--stats] [--max-payload BYTES] [--concurrency N]\n"
-	"      [--watch]\n"
+	"      [--watch] [--parameter-overrides K=V ...] [--env-vars FILE]\n"
 	"                       run one execution of a state machine of the project\n"
-	"                       (steplocal.yaml here, or -f), or of a definition file\n"
-	"  invoke FUNCTION [--event FILE | -] [-f PROJECT]\n"
+	"                       (steplocal.yaml or a SAM template.yaml here, or -f), or\n"
+	"                       of a definition file\n"
+	"  invoke FUNCTION [--event FILE | -] [-f PROJECT] [--env-vars FILE]\n"
 	"                       invoke one function: result on stdout, logs on stderr\n"
 	"  validate FILE        report every problem of a definition, as AWS does\n"
 	"  help                 this text\n"
@@ -154,6 +155,9 @@ typedef struct run_opts {
 	long max_payload;
 	int concurrency;
 	int json, history, quiet, stats, live, watch;
+	const char *overrides[SL_MAX_OVERRIDES];
+	int noverrides;
+	const char *env_vars;
 } run_opts;
 
 /* The live view: one line per state entered, left, retried or waiting,
@@ -290,6 +294,23 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
 			if (*end || o->wait_scale < 0) {
 				fprintf(stderr, "steplocal: --wait-scale needs a non-negative number, not '%s'\n", argv[i]);
 				return -1;
+			}
+			continue;
+		} else if (strcmp(a, "--env-vars") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "steplocal: --env-vars needs a file\n");
+				return -1;
+			}
+			o->env_vars = argv[++i];
+			continue;
+		} else if (strcmp(a, "--parameter-overrides") == 0) {
+			/* As sam: the Key=Value words that follow. */
+			while (i + 1 < argc && argv[i + 1][0] != '-' && strchr(argv[i + 1], '=')) {
+				if (o->noverrides == SL_MAX_OVERRIDES) {
+					fprintf(stderr, "steplocal: more than %d parameter overrides\n", SL_MAX_OVERRIDES);
+					return -1;
+				}
+				o->overrides[o->noverrides++] = argv[++i];
 			}
 			continue;
 		} else if (strcmp(a, "--concurrency") == 0) {
@@ -449,7 +470,7 @@ static asl_machine *run_definition(const run_opts *o, const workspace *w, char *
 			print_diags(stderr, o->definition, &d);
 		*sm_name = name_from_file(o->definition);
 	} else {
-		const proj_machine *pm = proj_machine_find(w->proj, o->machine);
+		const proj_machine *pm = proj_machine_find(w->proj, ws_resolve(w, o->machine));
 
 		if (!pm) {
 			int i;
@@ -618,11 +639,14 @@ static int run_once(int argc, char **argv)
 		return EXIT_USAGE;
 	/* A project is needed to run a state machine by name, and used for
 	 * its functions when a definition file is run from inside one. */
+	w.quiet = o.quiet;
+	w.concurrency = o.concurrency;
+	w.sam_opts.overrides = o.overrides;
+	w.sam_opts.noverrides = o.noverrides;
+	w.sam_opts.env_vars = o.env_vars;
 	have = ws_load(&w, o.project, o.machine != NULL || o.project != NULL);
 	if (have < 0)
 		goto out;
-	w.quiet = o.quiet;
-	w.concurrency = o.concurrency;
 	m = run_definition(&o, &w, &sm_name, &express);
 	if (!m)
 		goto out;
@@ -783,6 +807,10 @@ static int cmd_invoke(int argc, char **argv)
 			if (++i >= argc)
 				goto usage;
 			project = argv[i];
+		} else if (strcmp(argv[i], "--env-vars") == 0) {
+			if (++i >= argc)
+				goto usage;
+			w.sam_opts.env_vars = argv[i];
 		} else if (strcmp(argv[i], "-") == 0) {
 			event_file = "-";
 		} else if (argv[i][0] == '-') {
@@ -815,6 +843,7 @@ static int cmd_invoke(int argc, char **argv)
 	}
 	if (ws_load(&w, project, 1))
 		goto out;
+	fn = ws_resolve(&w, fn);
 	if (!proj_function_find(w.proj, fn)) {
 		fprintf(stderr, "steplocal: %s has no function called %s\n", w.proj->path, fn);
 		goto out;
@@ -850,7 +879,7 @@ out:
 	free(payload);
 	return is.rc;
 usage:
-	fprintf(stderr, "usage: steplocal invoke FUNCTION [--event FILE | -] [-f PROJECT]\n");
+	fprintf(stderr, "usage: steplocal invoke FUNCTION [--event FILE | -] [-f PROJECT] [--env-vars FILE]\n");
 	return EXIT_USAGE;
 }
 

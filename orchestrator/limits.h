@@ -21,6 +21,8 @@
 #define SL_MAX_SOURCE_QUOTE       500      /* characters of a bad definition quoted back */
 #define SL_DEFAULT_MAX_DEFINITION (1024 * 1024) /* 1 MiB, as AWS's definition quota */
 
+#define SL_MAX_OVERRIDES          64       /* --parameter-overrides items */
+
 /* run --watch */
 #define SL_WATCH_MAX_DIRS         2048     /* folders watched at most */
 #define SL_WATCH_MAX_DEPTH        8        /* below each watched root */

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "pkg.h"
 #include "xalloc.h"
 
@@ -47,23 +49,44 @@ static char *cache_dir(void)
 /* Loads the project at path (a file or folder), or the current folder's
  * steplocal.yaml when path is NULL.  Returns 0; -1 with the problems
  * printed; 1 when there is no project and none was required. */
+/* The project file a path stands for: the path itself when it is a
+ * file; in a folder its steplocal.yaml, else its SAM template.  With no
+ * path, the current folder's.  Returns owned, or NULL. */
+static char *project_file(const char *path)
+{
+	struct stat st;
+	char *f;
+
+	if (path && stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+		return xstrdup(path);
+	if ((f = proj_find(path)))
+		return f;
+	return sam_find(path);
+}
+
 int ws_load(workspace *w, const char *path, int required)
 {
-	char *found = NULL, *err = NULL;
+	char *file = project_file(path), *err = NULL;
 
-	if (!path) {
-		found = proj_find(NULL);
-		if (!found) {
-			if (!required)
-				return 1;
-			fprintf(stderr, "steplocal: no %s in this folder; give the project with -f FILE\n",
-				PROJ_FILE_NAME);
+	if (!file) {
+		if (path) {
+			fprintf(stderr, "steplocal: %s: no %s or template.yaml there\n", path, PROJ_FILE_NAME);
 			return -1;
 		}
-		path = found;
+		if (!required)
+			return 1;
+		fprintf(stderr, "steplocal: no %s or template.yaml in this folder; give the project "
+			"with -f FILE\n", PROJ_FILE_NAME);
+		return -1;
 	}
-	w->proj = proj_load(path, &err);
-	free(found);
+	if (sam_is_template(file)) {
+		w->proj = sam_load(file, &w->sam_opts, &w->sam, &err);
+		if (w->proj && w->sam.notice && !w->quiet)
+			fprintf(stderr, "steplocal: %s\n", w->sam.notice);
+	} else {
+		w->proj = proj_load(file, &err);
+	}
+	free(file);
 	if (!w->proj) {
 		fprintf(stderr, "%s%s", err ? err : "steplocal: cannot load the project\n",
 			err && err[strlen(err) - 1] != '\n' ? "\n" : "");
@@ -71,6 +94,11 @@ int ws_load(workspace *w, const char *path, int required)
 		return -1;
 	}
 	return 0;
+}
+
+const char *ws_resolve(const workspace *w, const char *name)
+{
+	return sam_info_resolve(&w->sam, name);
 }
 
 /* Starts the Lambda side on base and defines every function of the
@@ -145,6 +173,7 @@ void ws_close(workspace *w)
 	if (w->svc)
 		lam_service_free(w->svc);
 	proj_free(w->proj);
+	sam_info_free(&w->sam);
 	memset(w, 0, sizeof *w);
 }
 

@@ -6,6 +6,7 @@
 #include "lambda.h"
 #include "lambda_task.h"
 #include "project.h"
+#include "sam.h"
 
 struct event_base;
 
@@ -16,12 +17,20 @@ typedef struct workspace {
 	lt_bridge *bridge;
 	int quiet;                /* no function log lines on stderr */
 	int concurrency;          /* the account-wide cap; 0 = the default */
+	sam_opts sam_opts;        /* for a SAM template: overrides, env-vars */
+	sam_info sam;             /* what a SAM template says beyond the project */
 } workspace;
 
-/* Loads the project at path (a file or folder), or the current folder's
- * steplocal.yaml when path is NULL.  Returns 0; -1 with the problems
- * printed on stderr; 1 when there is no project and none was required. */
+/* Loads the project at path: a steplocal.yaml or a SAM/CloudFormation
+ * template, or a folder holding one (steplocal.yaml first, then
+ * template.yaml/.yml/.json, as sam finds it); NULL means the current
+ * folder.  Returns 0; -1 with the problems printed on stderr; 1 when there
+ * is no project and none was required. */
 int ws_load(workspace *w, const char *path, int required);
+
+/* The project's name for a name given on the command line: a SAM logical
+ * id becomes its FunctionName / state machine Name (borrowed). */
+const char *ws_resolve(const workspace *w, const char *name);
 
 /* Starts the Lambda side on base and defines every function of the
  * project (extracting .zip packages once); builds the Task bridge, which

@@ -99,6 +99,20 @@ if [ "$rc" = 1 ]; then ok; else bad "SIGTERM exit $rc, wanted 1" "$(tail "$T/err
 jcheck "SIGTERM aborts" 'j["status"] == "ABORTED"'
 no_strays "SIGTERM"
 
+# --- a SAM template as `sam init` writes it, unchanged: its functions run,
+# its DynamoDB step (not emulated) is answered by a mocked response
+for lang in python node; do
+	cat >"$T/stock-mocks.json" <<'JSON'
+{"StateMachines": {"StockTradingStateMachine": {"TestCases": {"Record": {"Record Transaction": "Put"}}}},
+ "MockedResponses": {"Put": {"0": {"Return": {"SdkHttpMetadata": {"HttpStatusCode": 200}}}}}}
+JSON
+	expect "sam stock trader ($lang)" 0 "$BIN" run StockTradingStateMachine -f "$TOP/tests/sam/stock-$lang" --json --history \
+		--mock-config "$T/stock-mocks.json" --test-case Record
+	jcheck "sam stock trader ($lang) ran its functions" '[e["type"] for e in j["events"]].count("TaskSucceeded") == 3 and j["status"] == "SUCCEEDED"'
+	grepcheck "sam notice ($lang)" "$T/err" "not emulated: TransactionTable (AWS::Serverless::SimpleTable)"
+done
+no_strays "sam"
+
 # --- run --watch: an edited handler is used by the next run, with no restart
 mkdir -p "$T/w/fn"
 printf 'def handler(event, context):\n    return {"version": 1}\n' >"$T/w/fn/app.py"
