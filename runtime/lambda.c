@@ -152,21 +152,39 @@ static long long wall_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Random bytes for request and trace ids, from a pool refilled with one
+ * getrandom call at a time: ids are made on every invocation, and a system
+ * call each is measurable there. */
 static void random_bytes(unsigned char *b, size_t n)
 {
-	size_t got = 0;
+	static unsigned char pool[LAM_RANDOM_POOL];
+	static size_t left;
 
-	while (got < n) {
-		ssize_t r = getrandom(b + got, n - got, 0);
+	while (n > 0) {
+		size_t take;
 
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			for (; got < n; got++)
-				b[got] = (unsigned char)(rand() & 0xff);
-			return;
+		if (left == 0) {
+			size_t got = 0;
+
+			while (got < sizeof pool) {
+				ssize_t r = getrandom(pool + got, sizeof pool - got, 0);
+
+				if (r < 0) {
+					if (errno == EINTR)
+						continue;
+					for (; got < sizeof pool; got++)
+						pool[got] = (unsigned char)(rand() & 0xff);
+					break;
+				}
+				got += (size_t)r;
+			}
+			left = sizeof pool;
 		}
-		got += (size_t)r;
+		take = n < left ? n : left;
+		memcpy(b, pool + sizeof pool - left, take);
+		left -= take;
+		b += take;
+		n -= take;
 	}
 }
 
@@ -503,7 +521,9 @@ static void finish(lam_invocation *inv, const outcome *o)
 		le->report_init = 0;
 	}
 	if (le) {
-		long long leader = le->dead ? 0 : env_rss_leader(le->e);
+		/* The memory poll's maximum, or one reading when the
+		 * invocation was too short for the poll to sample it. */
+		long long leader = le->dead || le->max_rss > 0 ? 0 : env_rss_leader(le->e);
 
 		rss = le->max_rss > leader ? le->max_rss : leader;
 	}

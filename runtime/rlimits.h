@@ -28,4 +28,6 @@
 #define LAM_ACCOUNT_PER_CPU       16        /* default account-wide cap: 16 x online CPUs ... */
 #define LAM_ACCOUNT_MIN           32        /* ... and at least 32 */
 
+#define LAM_RANDOM_POOL           4096      /* bytes of randomness fetched at a time for ids */
+
 #endif
