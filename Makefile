@@ -37,6 +37,9 @@ ORCH_SRCS := \
 	orchestrator/project.c \
 	orchestrator/sam.c \
 	orchestrator/workspace.c \
+	orchestrator/api_sfn.c \
+	orchestrator/api_lambda.c \
+	orchestrator/serve.c \
 	orchestrator/cli.c
 
 # The Lambda side, compiled into the same library.
@@ -67,7 +70,7 @@ LIB := $(B)/liborch.a
 C_FUNCTIONS := functions/fulfill_order functions/update_inventory
 CLIENT_SRC := runtime/client/lambda_client.c
 
-.PHONY: all deps test test-unit test-cli test-runtime bench test-asan demo clean functions
+.PHONY: all deps test test-unit test-cli test-runtime test-serve bench test-asan demo clean functions
 
 all: $(B)/.deps $(BIN) functions
 
@@ -110,7 +113,7 @@ $(B)/tests/unit/%: tests/unit/%.c $(LIB) | $(B)/.deps
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
 # Every test, then every test again under the sanitizers.
-test: test-unit test-cli test-runtime
+test: test-unit test-cli test-runtime test-serve
 	@$(MAKE) --no-print-directory test-asan
 
 test-unit: $(UNIT_TESTS:%=$(B)/%)
@@ -121,6 +124,10 @@ test-unit: $(UNIT_TESTS:%=$(B)/%)
 test-cli: $(BIN) functions
 	@tests/cli/run.sh ./$(BIN)
 	@SL_E2E_SECRET=must-not-leak tests/cli/lambda.sh ./$(BIN)
+
+# steplocal serve through the real boto3 and aws CLI.
+test-serve: $(BIN) functions
+	@python3 tests/serve/test_serve.py ./$(BIN)
 
 # The bootstraps (python, node) and the C client against a fake Runtime API.
 test-runtime:
@@ -135,7 +142,7 @@ test-asan:
 	@echo "== sanitizers (clang, build-asan/)"
 	@$(MAKE) --no-print-directory B=build-asan BIN=build-asan/steplocal CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" test-unit test-cli
+	  LDFLAGS="-fsanitize=address,undefined" test-unit test-cli test-serve
 
 demo: $(BIN) functions
 	./$(BIN) run OrderWorkflow -f templates/order --input-file templates/order/input.json

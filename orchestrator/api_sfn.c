@@ -50,6 +50,7 @@ struct sfnapi {
 	sm_rec *sms;              /* in creation order */
 	ex_rec *execs;
 	sl_task_handler inner;
+	int nsync;                /* StartSyncExecution requests waiting */
 	char **tokens;            /* every task token issued (open addressing) */
 	size_t ntokens, tcap;
 };
@@ -794,6 +795,7 @@ static void sync_answer(evutil_socket_t fd, short what, void *arg)
 	if (!req || r->a->s->stopping)
 		return;
 	r->sync = NULL;
+	r->a->nsync--;
 	out = cJSON_CreateObject();
 	describe_exec_into(out, r);
 	ms = (ex_stop_date(r->x) - ex_start_date(r->x)) * 1000.0;
@@ -809,8 +811,10 @@ static void do_start_sync_execution(sfn_call *c)
 	ex_rec *r = start_execution(c, 1, &fresh);
 
 	/* The answer waits for the end of the execution (sfnapi_observe). */
-	if (r)
+	if (r) {
 		r->sync = c->req;
+		c->a->nsync++;
+	}
 }
 
 void sfnapi_observe(void *ud, const sl_exec *x, const hist_event *e)
@@ -819,7 +823,8 @@ void sfnapi_observe(void *ud, const sl_exec *x, const hist_event *e)
 	ex_rec *r;
 	struct timeval now = { 0, 0 };
 
-	if (a->s->stopping || e->type < EV_EXECUTION_SUCCEEDED || e->type > EV_EXECUTION_TIMED_OUT)
+	if (a->s->stopping || !a->nsync || e->type < EV_EXECUTION_SUCCEEDED ||
+	    e->type > EV_EXECUTION_TIMED_OUT)
 		return;
 	for (r = a->execs; r; r = r->next)
 		if (r->x == x && r->sync)

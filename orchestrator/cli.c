@@ -20,6 +20,7 @@
 #include "exec.h"
 #include "lambda_task.h"
 #include "project.h"
+#include "serve.h"
 #include "workspace.h"
 #include "limits.h"
 #include "mock.h"
@@ -42,6 +43,8 @@ static const char usage_text[] =
 	"                       of a definition file\n"
 	"  invoke FUNCTION [--event FILE | -] [-f PROJECT] [--env-vars FILE]\n"
 	"                       invoke one function: result on stdout, logs on stderr\n"
+	"  serve [--port 8083] [--host 127.0.0.1] [-f PROJECT] [--wait-scale X] [--mock-config F]\n"
+	"                       the AWS Step Functions and Lambda APIs on one port\n"
 	"  validate FILE        report every problem of a definition, as AWS does\n"
 	"  help                 this text\n"
 	"\n"
@@ -896,6 +899,7 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 } commands[] = {
 	{ "run", cmd_run },
+	{ "serve", serve_main },
 	{ "invoke", cmd_invoke },
 	{ "validate", cmd_validate },
 	{ "help", cmd_help },

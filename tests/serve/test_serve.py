@@ -1,0 +1,625 @@
+"""tests/serve/test_serve.py - `steplocal serve` driven by the real boto3 and aws CLI.
+
+Usage: python3 tests/serve/test_serve.py [./steplocal]   (or STEPLOCAL=path)
+Starts one server on a free loopback port with the tests/e2e project and
+tests/serve/mocks.json, runs every test against it, stops it and checks
+that no process of its session is left.  Prints "N passed, N failed" and
+exits non-zero on any failure.
+"""
+import base64
+import http.client
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import shutil
+import tempfile
+import time
+import unittest
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+BIN = os.path.abspath(os.environ.get("STEPLOCAL") or
+                      (sys.argv.pop(1) if len(sys.argv) > 1 else os.path.join(TOP, "steplocal")))
+ACCOUNT, REGION = "123456789012", "us-east-1"
+SM = "arn:aws:states:%s:%s:stateMachine:" % (REGION, ACCOUNT)
+ROLE = "arn:aws:iam::%s:role/test" % ACCOUNT
+
+# Dummy credentials and no user configuration for boto3 and the CLI.
+TMP = tempfile.mkdtemp(prefix="sl-serve-")
+os.environ.update({
+    "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": REGION,
+    "AWS_CONFIG_FILE": os.path.join(TMP, "none"), "AWS_SHARED_CREDENTIALS_FILE": os.path.join(TMP, "none"),
+    "AWS_EC2_METADATA_DISABLED": "true", "AWS_PAGER": "",
+})
+
+import boto3  # noqa: E402  (after the environment is set)
+from botocore.config import Config  # noqa: E402
+
+SERVER = {}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def setUpModule():
+    port = free_port()
+    SERVER["port"] = port
+    SERVER["url"] = "http://127.0.0.1:%d" % port
+    SERVER["log"] = open(os.path.join(TMP, "server.log"), "w+")
+    # Its own session, so that every process it starts can be found after.
+    SERVER["proc"] = subprocess.Popen(
+        [BIN, "serve", "--port", str(port), "-f", os.path.join(TOP, "tests", "e2e"),
+         "--mock-config", os.path.join(HERE, "mocks.json")],
+        stdout=SERVER["log"], stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if SERVER["proc"].poll() is not None:
+                break
+            time.sleep(0.05)
+    else:
+        raise RuntimeError("the server did not start")
+    if SERVER["proc"].poll() is not None:
+        SERVER["log"].seek(0)
+        raise RuntimeError("the server exited: " + SERVER["log"].read())
+    cfg = Config(retries={"total_max_attempts": 1}, read_timeout=60, connect_timeout=5)
+    SERVER["sfn"] = boto3.client("stepfunctions", endpoint_url=SERVER["url"], region_name=REGION, config=cfg)
+    # StartSyncExecution has the "sync-" host prefix: off for a local endpoint.
+    SERVER["sfn_sync"] = boto3.client(
+        "stepfunctions", endpoint_url=SERVER["url"], region_name=REGION,
+        config=Config(retries={"total_max_attempts": 1}, read_timeout=60, inject_host_prefix=False))
+    SERVER["lam"] = boto3.client("lambda", endpoint_url=SERVER["url"], region_name=REGION, config=cfg)
+
+
+def session_processes(sid):
+    """Pids of live processes whose session is sid."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[3]) == sid and fields[0] != "Z":
+            pids.append(int(d))
+    return pids
+
+
+def stop_server():
+    p = SERVER["proc"]
+    sid = p.pid
+    p.send_signal(signal.SIGTERM)
+    try:
+        rc = p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(sid, signal.SIGKILL)
+        p.wait()
+        return "the server did not stop on SIGTERM"
+    time.sleep(0.2)
+    left = session_processes(sid)
+    if left:
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        return "processes left after shutdown: %s" % left
+    if rc != 0:
+        return "the server exited with %d" % rc
+    return None
+
+
+# ---- helpers ----
+
+def sfn():
+    return SERVER["sfn"]
+
+
+def lam():
+    return SERVER["lam"]
+
+
+def wait_done(arn, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        d = sfn().describe_execution(executionArn=arn)
+        if d["status"] != "RUNNING":
+            return d
+        time.sleep(0.05)
+    raise AssertionError("execution still running: " + arn)
+
+
+def create(name, definition, type_="STANDARD"):
+    return sfn().create_state_machine(name=name, definition=json.dumps(definition),
+                                      roleArn=ROLE, type=type_)["stateMachineArn"]
+
+
+def raw(target, body, headers=None):
+    """A request by hand (http.client), for what boto3 would not send."""
+    c = http.client.HTTPConnection("127.0.0.1", SERVER["port"], timeout=30)
+    h = {"Content-Type": "application/x-amz-json-1.0"}
+    if target:
+        h["X-Amz-Target"] = "AWSStepFunctions." + target
+    h.update(headers or {})
+    c.request("POST", "/", body=body, headers=h)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, json.loads(data) if data else None
+
+
+def aws(*args):
+    out = subprocess.run(["aws", "--endpoint-url", SERVER["url"], "--output", "json"] + list(args),
+                         capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        raise AssertionError("aws %s: %s" % (" ".join(args), out.stderr))
+    return json.loads(out.stdout) if out.stdout.strip() else None
+
+
+PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+WAIT = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": True}}}
+CALLBACK = {"StartAt": "Ask", "States": {"Ask": {
+    "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+    "Parameters": {"FunctionName": "Echo", "Payload": {"token.$": "$$.Task.Token"}},
+    "HeartbeatSeconds": 60, "End": True}}}
+
+
+def task_token(arn):
+    """The token a callback task passed to its function (from the history)."""
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        for e in sfn().get_execution_history(executionArn=arn)["events"]:
+            if e["type"] == "TaskScheduled":
+                return json.loads(e["taskScheduledEventDetails"]["parameters"])["Payload"]["token"]
+        time.sleep(0.05)
+    raise AssertionError("no TaskScheduled event")
+
+
+# ---- Step Functions: state machines ----
+
+class A_StateMachines(unittest.TestCase):
+    def test_project_machines_are_listed(self):
+        names = {m["name"]: m for m in sfn().list_state_machines()["stateMachines"]}
+        self.assertIn("Invoke", names)
+        self.assertEqual(names["Invoke"]["stateMachineArn"], SM + "Invoke")
+        d = sfn().describe_state_machine(stateMachineArn=SM + "Invoke")
+        self.assertEqual(d["type"], "STANDARD")
+        self.assertEqual(json.loads(d["definition"])["StartAt"], "Call")
+        self.assertEqual(d["status"], "ACTIVE")
+
+    def test_list_pagination(self):
+        page = sfn().list_state_machines(maxResults=2)
+        self.assertEqual(len(page["stateMachines"]), 2)
+        rest = sfn().list_state_machines(nextToken=page["nextToken"])
+        self.assertNotIn(page["stateMachines"][0]["name"], [m["name"] for m in rest["stateMachines"]])
+        with self.assertRaises(sfn().exceptions.InvalidToken):
+            sfn().list_state_machines(nextToken="garbage")
+
+    def test_create_is_idempotent_and_conflicts(self):
+        arn = create("Idem", PASS)
+        self.assertEqual(arn, SM + "Idem")
+        self.assertEqual(create("Idem", PASS), arn)
+        with self.assertRaises(sfn().exceptions.StateMachineAlreadyExists):
+            create("Idem", WAIT)
+
+    def test_invalid_definition_message(self):
+        bad = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}}
+        with self.assertRaises(sfn().exceptions.InvalidDefinition) as cm:
+            create("Bad", bad)
+        msg = cm.exception.response["Error"]["Message"]
+        self.assertTrue(msg.startswith("Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: "
+                                       "Missing 'Next' target: Nowhere at /States/A/Next"), msg)
+        with self.assertRaises(sfn().exceptions.InvalidDefinition):
+            sfn().create_state_machine(name="NotJson", definition="{nope", roleArn=ROLE)
+
+    def test_invalid_name_and_arn(self):
+        with self.assertRaises(sfn().exceptions.InvalidName):
+            create("bad name", PASS)
+        with self.assertRaises(sfn().exceptions.InvalidArn):
+            sfn().describe_state_machine(stateMachineArn="not-an-arn")
+        with self.assertRaises(sfn().exceptions.InvalidArn):
+            sfn().describe_state_machine(stateMachineArn="arn:aws:states:us-east-1:1:execution:X:y")
+        with self.assertRaises(sfn().exceptions.StateMachineDoesNotExist):
+            sfn().describe_state_machine(stateMachineArn=SM + "Nope")
+
+    def test_update_and_delete(self):
+        arn = create("Upd", PASS)
+        sfn().update_state_machine(stateMachineArn=arn, definition=json.dumps(WAIT))
+        self.assertEqual(json.loads(sfn().describe_state_machine(stateMachineArn=arn)["definition"]), WAIT)
+        with self.assertRaises(sfn().exceptions.InvalidDefinition):
+            sfn().update_state_machine(stateMachineArn=arn, definition="{}")
+        with self.assertRaises(sfn().exceptions.StateMachineDoesNotExist):
+            sfn().update_state_machine(stateMachineArn=SM + "Nope", definition=json.dumps(PASS))
+        sfn().delete_state_machine(stateMachineArn=arn)
+        with self.assertRaises(sfn().exceptions.StateMachineDoesNotExist):
+            sfn().describe_state_machine(stateMachineArn=arn)
+
+    def test_validate(self):
+        self.assertEqual(sfn().validate_state_machine_definition(definition=json.dumps(PASS))["result"], "OK")
+        r = sfn().validate_state_machine_definition(definition="{}")
+        self.assertEqual(r["result"], "FAIL")
+        self.assertEqual(r["diagnostics"][0]["code"], "SCHEMA_VALIDATION_FAILED")
+
+    def test_tags(self):
+        arn = create("Tagged", PASS)
+        sfn().tag_resource(resourceArn=arn, tags=[{"key": "a", "value": "1"}, {"key": "b", "value": "2"}])
+        sfn().untag_resource(resourceArn=arn, tagKeys=["a"])
+        self.assertEqual(sfn().list_tags_for_resource(resourceArn=arn)["tags"], [{"key": "b", "value": "2"}])
+        with self.assertRaises(sfn().exceptions.ResourceNotFound):
+            sfn().list_tags_for_resource(resourceArn=SM + "Nope")
+
+
+# ---- Step Functions: executions ----
+
+class B_Executions(unittest.TestCase):
+    def test_project_machine_calls_python_function(self):
+        r = sfn().start_execution(stateMachineArn=SM + "Invoke", input='{"name": "bob"}')
+        d = wait_done(r["executionArn"])
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        self.assertEqual(json.loads(d["output"])["Payload"], {"hello": "bob"})
+        self.assertEqual(d["input"], '{"name": "bob"}')
+        h = sfn().get_execution_history(executionArn=r["executionArn"])["events"]
+        types = [e["type"] for e in h]
+        self.assertEqual(types[0], "ExecutionStarted")
+        self.assertIn("TaskSucceeded", types)
+        self.assertEqual(types[-1], "ExecutionSucceeded")
+        rev = sfn().get_execution_history(executionArn=r["executionArn"], reverseOrder=True)["events"]
+        self.assertEqual([e["id"] for e in rev], [e["id"] for e in reversed(h)])
+        p1 = sfn().get_execution_history(executionArn=r["executionArn"], maxResults=3)
+        self.assertEqual(len(p1["events"]), 3)
+        p2 = sfn().get_execution_history(executionArn=r["executionArn"], maxResults=1000,
+                                         nextToken=p1["nextToken"])
+        self.assertEqual([e["id"] for e in p1["events"] + p2["events"]], [e["id"] for e in h])
+        self.assertNotIn("nextToken", p2)
+        lean = sfn().get_execution_history(executionArn=r["executionArn"], includeExecutionData=False)
+        self.assertNotIn("input", lean["events"][0]["executionStartedEventDetails"])
+        f = sfn().describe_state_machine_for_execution(executionArn=r["executionArn"])
+        self.assertEqual(f["stateMachineArn"], SM + "Invoke")
+        self.assertIn("definition", f)
+
+    def test_failed_execution(self):
+        r = sfn().start_execution(stateMachineArn=SM + "Errors", input='{"why": "x"}')
+        d = wait_done(r["executionArn"])
+        self.assertEqual(d["status"], "FAILED")
+        self.assertEqual(d["error"], "CustomError")
+
+    def test_execution_errors(self):
+        with self.assertRaises(sfn().exceptions.ExecutionDoesNotExist):
+            sfn().describe_execution(executionArn="arn:aws:states:us-east-1:123456789012:execution:Invoke:nope")
+        with self.assertRaises(sfn().exceptions.StateMachineDoesNotExist):
+            sfn().start_execution(stateMachineArn=SM + "Nope")
+        with self.assertRaises(sfn().exceptions.InvalidExecutionInput):
+            sfn().start_execution(stateMachineArn=SM + "Invoke", input="{not json")
+        with self.assertRaises(sfn().exceptions.InvalidName):
+            sfn().start_execution(stateMachineArn=SM + "Invoke", name="a/b")
+        with self.assertRaises(sfn().exceptions.InvalidArn):
+            sfn().describe_execution(executionArn=SM + "Invoke")
+
+    def test_name_idempotency_and_stop(self):
+        arn = create("Waiter", WAIT)
+        a = sfn().start_execution(stateMachineArn=arn, name="once", input='{"a": 1}')
+        b = sfn().start_execution(stateMachineArn=arn, name="once", input='{"a":1}')
+        self.assertEqual(a["executionArn"], b["executionArn"])
+        with self.assertRaises(sfn().exceptions.ExecutionAlreadyExists):
+            sfn().start_execution(stateMachineArn=arn, name="once", input='{"a": 2}')
+        self.assertEqual(sfn().describe_execution(executionArn=a["executionArn"])["status"], "RUNNING")
+        sfn().stop_execution(executionArn=a["executionArn"], error="Why", cause="test")
+        d = sfn().describe_execution(executionArn=a["executionArn"])
+        self.assertEqual((d["status"], d["error"], d["cause"]), ("ABORTED", "Why", "test"))
+        with self.assertRaises(sfn().exceptions.ExecutionAlreadyExists):
+            sfn().start_execution(stateMachineArn=arn, name="once", input='{"a": 1}')
+
+    def test_list_executions(self):
+        arn = create("Many", PASS)
+        arns = [sfn().start_execution(stateMachineArn=arn)["executionArn"] for _ in range(5)]
+        for x in arns:
+            wait_done(x)
+        w = create("ManyWaits", WAIT)
+        running = sfn().start_execution(stateMachineArn=w)["executionArn"]
+        page = sfn().list_executions(stateMachineArn=arn, maxResults=2)
+        self.assertEqual(len(page["executions"]), 2)
+        self.assertEqual(page["executions"][0]["executionArn"], arns[-1])   # newest first
+        rest = sfn().list_executions(stateMachineArn=arn, nextToken=page["nextToken"])
+        self.assertEqual(len(rest["executions"]), 3)
+        self.assertEqual(len(sfn().list_executions(stateMachineArn=arn, statusFilter="SUCCEEDED")["executions"]), 5)
+        self.assertEqual(sfn().list_executions(stateMachineArn=w, statusFilter="RUNNING")["executions"][0]
+                         ["executionArn"], running)
+        self.assertEqual(sfn().list_executions(stateMachineArn=w, statusFilter="FAILED")["executions"], [])
+        sfn().stop_execution(executionArn=running)
+        with self.assertRaises(sfn().exceptions.StateMachineDoesNotExist):
+            sfn().list_executions(stateMachineArn=SM + "Nope")
+
+
+class C_SyncAndCallbacks(unittest.TestCase):
+    def test_start_sync_execution(self):
+        defn = {"StartAt": "Call", "States": {"Call": {
+            "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Echo", "End": True}}}
+        arn = create("SyncEcho", defn, "EXPRESS")
+        r = SERVER["sfn_sync"].start_sync_execution(stateMachineArn=arn, input='{"k": "v"}')
+        self.assertEqual(r["status"], "SUCCEEDED", r)
+        self.assertEqual(json.loads(r["output"]), {"k": "v"})
+        self.assertIn(":express:SyncEcho:", r["executionArn"])
+        bad = create("SyncFail", {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E", "Cause": "C"}}},
+                     "EXPRESS")
+        r = SERVER["sfn_sync"].start_sync_execution(stateMachineArn=bad)
+        self.assertEqual((r["status"], r["error"], r["cause"]), ("FAILED", "E", "C"))
+        with self.assertRaises(sfn().exceptions.StateMachineTypeNotSupported):
+            SERVER["sfn_sync"].start_sync_execution(stateMachineArn=SM + "Invoke")
+
+    def test_task_token_success(self):
+        arn = create("Callback", CALLBACK)
+        x = sfn().start_execution(stateMachineArn=arn)["executionArn"]
+        tok = task_token(x)
+        sfn().send_task_heartbeat(taskToken=tok)
+        self.assertEqual(sfn().describe_execution(executionArn=x)["status"], "RUNNING")
+        sfn().send_task_success(taskToken=tok, output='{"approved": true}')
+        d = wait_done(x)
+        self.assertEqual(d["status"], "SUCCEEDED")
+        self.assertEqual(json.loads(d["output"]), {"approved": True})
+        with self.assertRaises(sfn().exceptions.TaskTimedOut):
+            sfn().send_task_success(taskToken=tok, output="{}")
+        with self.assertRaises(sfn().exceptions.TaskDoesNotExist):
+            sfn().send_task_success(taskToken="x" * 64, output="{}")
+
+    def test_task_token_failure(self):
+        arn = create("Callback2", CALLBACK)
+        x = sfn().start_execution(stateMachineArn=arn)["executionArn"]
+        tok = task_token(x)
+        with self.assertRaises(sfn().exceptions.InvalidOutput):
+            sfn().send_task_success(taskToken=tok, output="{bad")
+        sfn().send_task_failure(taskToken=tok, error="Rejected", cause="no")
+        d = wait_done(x)
+        self.assertEqual((d["status"], d["error"], d["cause"]), ("FAILED", "Rejected", "no"))
+
+    def test_mock_test_case(self):
+        defn = {"StartAt": "Put", "States": {
+            "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+                    "Parameters": {"TableName": "t", "Item": {}}, "Next": "Call"},
+            "Call": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Echo",
+                     "End": True}}}
+        arn = create("MockedFlow", defn)
+        x = sfn().start_execution(stateMachineArn=arn + "#HappyPath", input="{}")["executionArn"]
+        d = wait_done(x)
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        self.assertEqual(json.loads(d["output"]), {"mocked": True})
+        x = sfn().start_execution(stateMachineArn=arn + "#Broken")["executionArn"]
+        d = wait_done(x)
+        self.assertEqual((d["status"], d["error"]), ("FAILED", "DynamoDB.ConditionalCheckFailedException"))
+        with self.assertRaises(sfn().exceptions.ClientError) as cm:
+            sfn().start_execution(stateMachineArn=arn + "#NoSuchCase")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ValidationException")
+
+
+class D_BadInput(unittest.TestCase):
+    def test_malformed_and_unknown(self):
+        st, body = raw("DescribeExecution", b"{")
+        self.assertEqual((st, body["__type"].split("#")[-1]), (400, "SerializationException"))
+        st, body = raw("DescribeExecution", b"[1]")
+        self.assertEqual((st, body["__type"].split("#")[-1]), (400, "SerializationException"))
+        st, body = raw("Explode", b"{}")
+        self.assertEqual((st, body["__type"].split("#")[-1]), (400, "UnknownOperationException"))
+        st, body = raw(None, b"{}")
+        self.assertEqual(body["__type"].split("#")[-1], "UnknownOperationException")
+        st, body = raw("StartExecution", b"{}")
+        self.assertEqual((st, body["__type"].split("#")[-1]), (400, "ValidationException"))
+        st, body = raw("StartExecution", json.dumps({"stateMachineArn": 5}).encode())
+        self.assertEqual(body["__type"].split("#")[-1], "SerializationException")
+        st, body = raw("CreateStateMachine", json.dumps(
+            {"name": "Big", "roleArn": ROLE, "definition": "x" * (2 * 1024 * 1024)}).encode())
+        self.assertEqual(body["__type"].split("#")[-1], "InvalidDefinition")
+        st, body = raw("StartExecution", json.dumps(
+            {"stateMachineArn": SM + "Invoke", "input": json.dumps("y" * 300000)}).encode())
+        self.assertEqual(body["__type"].split("#")[-1], "ValidationException")
+        # Still alive.
+        self.assertTrue(sfn().list_state_machines()["stateMachines"])
+
+    def test_huge_body_and_binary(self):
+        st, body = raw("ListStateMachines", os.urandom(4 * 1024 * 1024))
+        self.assertEqual(st, 400)
+        c = http.client.HTTPConnection("127.0.0.1", SERVER["port"], timeout=30)
+        c.request("GET", "/nothing/here")
+        self.assertEqual(c.getresponse().status, 404)
+        c.close()
+        self.assertTrue(sfn().list_state_machines()["stateMachines"])
+
+
+    def test_client_gives_up_while_waiting(self):
+        # The answer to a StartSyncExecution / Invoke whose client left goes nowhere.
+        e = create("GiveUp", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": True}}},
+                   "EXPRESS")
+        for path, headers, body in [
+                ("/", {"X-Amz-Target": "AWSStepFunctions.StartSyncExecution"}, json.dumps({"stateMachineArn": e})),
+                ("/2015-03-31/functions/Sleepy/invocations", {}, '{"seconds": 0.8}')]:
+            c = http.client.HTTPConnection("127.0.0.1", SERVER["port"], timeout=0.3)
+            c.request("POST", path, body=body, headers=headers)
+            with self.assertRaises(OSError):
+                c.getresponse()
+            c.close()
+        time.sleep(1.5)
+        self.assertTrue(sfn().list_state_machines()["stateMachines"])
+
+
+# ---- Lambda ----
+
+def make_zip(source):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("app.py", source)
+    return buf.getvalue()
+
+
+class E_Lambda(unittest.TestCase):
+    def test_invoke(self):
+        r = lam().invoke(FunctionName="Echo", Payload=b'{"a": 1}', LogType="Tail")
+        self.assertEqual(r["StatusCode"], 200)
+        self.assertEqual(json.loads(r["Payload"].read()), {"a": 1})
+        self.assertEqual(r["ExecutedVersion"], "$LATEST")
+        log = base64.b64decode(r["LogResult"]).decode()
+        self.assertIn("START RequestId:", log)
+        self.assertIn("REPORT RequestId:", log)
+        r = lam().invoke(FunctionName="arn:aws:lambda:us-east-1:123456789012:function:Echo",
+                         Payload=b"{}", Qualifier="$LATEST")
+        self.assertEqual(r["StatusCode"], 200)
+
+    def test_invoke_function_error(self):
+        r = lam().invoke(FunctionName="Boom", Payload=b'{"why": "x"}')
+        self.assertEqual(r["FunctionError"], "Unhandled")
+        self.assertEqual(json.loads(r["Payload"].read())["errorType"], "CustomError")
+
+    def test_invoke_types(self):
+        self.assertEqual(lam().invoke(FunctionName="Echo", InvocationType="Event", Payload=b"{}")["StatusCode"], 202)
+        self.assertEqual(lam().invoke(FunctionName="Echo", InvocationType="DryRun")["StatusCode"], 204)
+
+    def test_invoke_errors(self):
+        with self.assertRaises(lam().exceptions.ResourceNotFoundException) as cm:
+            lam().invoke(FunctionName="Nope", Payload=b"{}")
+        self.assertIn("function:Nope:$LATEST", cm.exception.response["Error"]["Message"])
+        with self.assertRaises(lam().exceptions.InvalidRequestContentException):
+            lam().invoke(FunctionName="Echo", Payload=b"{nope")
+        with self.assertRaises(lam().exceptions.ClientError) as cm:
+            lam().invoke(FunctionName="Echo", Payload=b'"' + b"z" * 6300000 + b'"')
+        self.assertEqual(cm.exception.response["Error"]["Code"], "RequestEntityTooLargeException")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 413)
+
+    def test_throttle(self):
+        # Single has reserved concurrency 1: a second call while one runs is throttled.
+        import threading
+        first = {}
+        t = threading.Thread(target=lambda: first.update(
+            r=lam().invoke(FunctionName="Single", Payload=b'{"seconds": 1.5}')))
+        t.start()
+        time.sleep(0.7)
+        with self.assertRaises(lam().exceptions.TooManyRequestsException) as cm:
+            lam().invoke(FunctionName="Single", Payload=b'{"seconds": 0}')
+        self.assertEqual(cm.exception.response["Reason"], "ReservedFunctionConcurrentInvocationLimitExceeded")
+        t.join(30)
+        self.assertEqual(first["r"]["StatusCode"], 200)
+
+    def test_list_and_get(self):
+        names = [f["FunctionName"] for f in lam().list_functions()["Functions"]]
+        self.assertIn("Echo", names)
+        page = lam().list_functions(MaxItems=2)
+        self.assertEqual(len(page["Functions"]), 2)
+        self.assertIn("NextMarker", page)
+        g = lam().get_function(FunctionName="Env")
+        self.assertEqual(g["Configuration"]["Runtime"], "python3.12")
+        self.assertEqual(g["Configuration"]["Environment"]["Variables"], {"GREETING": "hello"})
+        self.assertEqual(g["Configuration"]["State"], "Active")
+        c = lam().get_function_configuration(FunctionName="Sleepy")
+        self.assertEqual(c["Timeout"], 1)
+        with self.assertRaises(lam().exceptions.ResourceNotFoundException):
+            lam().get_function(FunctionName="Nope")
+
+    def test_create_update_delete(self):
+        zip1 = make_zip("def handler(event, context):\n    return {'v': 1, 'in': event}\n")
+        c = lam().create_function(FunctionName="Made", Runtime="python3.12", Role=ROLE,
+                                  Handler="app.handler", Code={"ZipFile": zip1}, Timeout=5)
+        self.assertEqual(c["FunctionName"], "Made")
+        lam().get_waiter("function_active_v2").wait(FunctionName="Made")
+        r = lam().invoke(FunctionName="Made", Payload=b'{"x": 1}')
+        self.assertEqual(json.loads(r["Payload"].read()), {"v": 1, "in": {"x": 1}})
+        with self.assertRaises(lam().exceptions.ResourceConflictException):
+            lam().create_function(FunctionName="Made", Runtime="python3.12", Role=ROLE,
+                                  Handler="app.handler", Code={"ZipFile": zip1})
+        # A function created through the API is a Task target like a project's.
+        arn = create("CallsMade", {"StartAt": "C", "States": {"C": {
+            "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Made", "End": True}}})
+        d = wait_done(sfn().start_execution(stateMachineArn=arn, input='{"y": 2}')["executionArn"])
+        self.assertEqual(json.loads(d["output"]), {"v": 1, "in": {"y": 2}})
+        lam().update_function_code(FunctionName="Made", ZipFile=make_zip(
+            "def handler(event, context):\n    return {'v': 2}\n"))
+        r = lam().invoke(FunctionName="Made", Payload=b"{}")
+        self.assertEqual(json.loads(r["Payload"].read()), {"v": 2})
+        u = lam().update_function_configuration(FunctionName="Made", Timeout=9,
+                                                Environment={"Variables": {"K": "V"}})
+        self.assertEqual((u["Timeout"], u["Environment"]["Variables"]), (9, {"K": "V"}))
+        lam().put_function_concurrency(FunctionName="Made", ReservedConcurrentExecutions=3)
+        self.assertEqual(lam().get_function(FunctionName="Made")["Concurrency"]["ReservedConcurrentExecutions"], 3)
+        lam().delete_function(FunctionName="Made")
+        with self.assertRaises(lam().exceptions.ResourceNotFoundException):
+            lam().get_function(FunctionName="Made")
+        with self.assertRaises(lam().exceptions.ClientError):
+            lam().create_function(FunctionName="BadZip", Runtime="python3.12", Role=ROLE,
+                                  Handler="app.handler", Code={"ZipFile": b"not a zip"})
+
+
+# ---- the aws CLI ----
+
+class F_Cli(unittest.TestCase):
+    def test_stepfunctions_cli(self):
+        r = aws("stepfunctions", "start-execution", "--state-machine-arn", SM + "Invoke",
+                "--input", '{"name": "cli"}')
+        arn = r["executionArn"]
+        wait_done(arn)
+        d = aws("stepfunctions", "describe-execution", "--execution-arn", arn)
+        self.assertEqual(d["status"], "SUCCEEDED")
+        self.assertEqual(json.loads(d["output"])["Payload"], {"hello": "cli"})
+        lst = aws("stepfunctions", "list-state-machines")
+        self.assertIn("Invoke", [m["name"] for m in lst["stateMachines"]])
+
+    def test_lambda_cli(self):
+        out = os.path.join(TMP, "out.json")
+        r = aws("lambda", "invoke", "--function-name", "Echo", "--payload", '{"cli": true}', out)
+        self.assertEqual(r["StatusCode"], 200)
+        with open(out) as f:
+            self.assertEqual(json.load(f), {"cli": True})
+
+
+class Z_LeftRunning(unittest.TestCase):
+    """Work still pending when the server is stopped (the shutdown check follows)."""
+
+    def test_leave_work_pending(self):
+        import threading
+        sfn().start_execution(stateMachineArn=create("LeftWaiting", WAIT))
+        x = sfn().start_execution(stateMachineArn=create("LeftCallback", CALLBACK))["executionArn"]
+        task_token(x)
+        e = create("LeftSync", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100, "End": True}}},
+                   "EXPRESS")
+        def quietly(f):
+            try:
+                f()
+            except Exception:
+                pass    # the server closes these connections as it stops
+        threading.Thread(target=quietly, daemon=True, args=(
+            lambda: raw("StartSyncExecution", json.dumps({"stateMachineArn": e})),)).start()
+        threading.Thread(target=quietly, daemon=True, args=(
+            lambda: lam().invoke(FunctionName="Sleepy", Payload=b'{"seconds": 0.9}'),)).start()
+        time.sleep(0.3)
+
+
+def main():
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    runner = unittest.TextTestRunner(verbosity=2)
+    result = runner.run(suite)
+    failed = len(result.failures) + len(result.errors)
+    passed = result.testsRun - failed
+    problem = stop_server() if "proc" in SERVER else "the server never started"
+    if problem:
+        print("FAIL: shutdown: " + problem)
+        failed += 1
+    else:
+        passed += 1
+    if failed and "log" in SERVER:
+        SERVER["log"].seek(0)
+        print("---- server log (tail) ----")
+        print(SERVER["log"].read()[-4000:])
+    print("%d passed, %d failed" % (passed, failed))
+    shutil.rmtree(TMP, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
