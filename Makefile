@@ -40,6 +40,7 @@ ORCH_SRCS := \
 	orchestrator/api_sfn.c \
 	orchestrator/api_lambda.c \
 	orchestrator/serve.c \
+	orchestrator/export.c \
 	orchestrator/cli.c
 
 # The Lambda side, compiled into the same library.
@@ -70,7 +71,7 @@ LIB := $(B)/liborch.a
 C_FUNCTIONS := functions/fulfill_order functions/update_inventory
 CLIENT_SRC := runtime/client/lambda_client.c
 
-.PHONY: all deps test test-unit test-cli test-runtime test-serve bench test-asan demo clean functions
+.PHONY: all deps test test-unit test-cli test-runtime test-serve test-export bench test-asan demo clean functions
 
 all: $(B)/.deps $(BIN) functions
 
@@ -113,7 +114,7 @@ $(B)/tests/unit/%: tests/unit/%.c $(LIB) | $(B)/.deps
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
 # Every test, then every test again under the sanitizers.
-test: test-unit test-cli test-runtime test-serve
+test: test-unit test-cli test-runtime test-serve test-export
 	@$(MAKE) --no-print-directory test-asan
 
 test-unit: $(UNIT_TESTS:%=$(B)/%)
@@ -124,6 +125,10 @@ test-unit: $(UNIT_TESTS:%=$(B)/%)
 test-cli: $(BIN) functions
 	@tests/cli/run.sh ./$(BIN)
 	@SL_E2E_SECRET=must-not-leak tests/cli/lambda.sh ./$(BIN)
+
+# steplocal export: cfn-lint on the exported templates, the same runs both ways.
+test-export: $(BIN) functions
+	@tests/export/test_export.sh ./$(BIN)
 
 # steplocal serve through the real boto3 and aws CLI.
 test-serve: $(BIN) functions

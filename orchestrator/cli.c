@@ -20,6 +20,7 @@
 #include "exec.h"
 #include "lambda_task.h"
 #include "project.h"
+#include "export.h"
 #include "serve.h"
 #include "workspace.h"
 #include "limits.h"
@@ -46,6 +47,9 @@ static const char usage_text[] =
 	"  serve [--port 8083] [--host 127.0.0.1] [-f PROJECT] [--wait-scale X] [--mock-config F]\n"
 	"                       the AWS Step Functions and Lambda APIs on one port\n"
 	"  validate FILE        report every problem of a definition, as AWS does\n"
+	"  export [-f PROJECT] [-o FILE | -] [--force]\n"
+	"                       write the AWS SAM template that deploys the project\n"
+	"                       (default: template.yaml next to steplocal.yaml)\n"
 	"  help                 this text\n"
 	"\n"
 	"--max-payload BYTES changes AWS's 256 KiB limit on inputs, outputs and\n"
@@ -902,6 +906,7 @@ static const struct command {
 	{ "serve", serve_main },
 	{ "invoke", cmd_invoke },
 	{ "validate", cmd_validate },
+	{ "export", export_main },
 	{ "help", cmd_help },
 	{ "--help", cmd_help },
 	{ "-h", cmd_help },

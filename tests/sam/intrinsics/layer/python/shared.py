@@ -1,0 +1,2 @@
+"""A module of the SharedLayer layer (a local folder)."""
+GREETING = "from the layer"

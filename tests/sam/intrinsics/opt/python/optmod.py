@@ -1,0 +1,2 @@
+"""A module of the local layer folder opt."""
+VALUE = 1
