@@ -34,6 +34,7 @@ ORCH_SRCS := \
 	orchestrator/mock.c \
 	orchestrator/evloop.c \
 	orchestrator/lambda_task.c \
+	orchestrator/fsutil.c \
 	orchestrator/project.c \
 	orchestrator/sam.c \
 	orchestrator/workspace.c \

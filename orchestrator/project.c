@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "fsutil.h"
 #include "xalloc.h"
 
 /* Loading happens in two stages.  The first (yt_*) turns libyaml's events
@@ -891,36 +892,6 @@ static char *read_file(const char *path, size_t *len, char **why)
 	return buf;
 }
 
-/* dir/name, or name when it is absolute or dir is NULL or empty; owned. */
-static char *path_join(const char *dir, const char *name)
-{
-	size_t n;
-
-	if (!dir || !*dir || name[0] == '/')
-		return xstrdup(name);
-	n = strlen(dir);
-	return xasprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
-}
-
-/* The folder part of path ("" when none); owned. */
-static char *path_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return xstrdup("");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && !strcmp(s + a - b, suffix);
-}
-
 /* ---- stage 2: the project ---- */
 
 typedef struct ld {
@@ -1342,12 +1313,12 @@ static void fn_code(ld *c, void *obj, const ynode *k, const ynode *v, const char
 		bad_value(c, k, v, path, "the path of a folder or a .zip file");
 		return;
 	}
-	full = path_join(c->p->dir, s);
+	full = fs_join(c->p->dir, s);
 	q = quote(s, strlen(s));
 	if (stat(full, &st) < 0) {
 		bad(c, k, path, "%s: %s (paths are relative to the project file's folder)",
 		    q, strerror(errno));
-	} else if (!S_ISDIR(st.st_mode) && !(S_ISREG(st.st_mode) && ends_with(s, ".zip"))) {
+	} else if (!S_ISDIR(st.st_mode) && !(S_ISREG(st.st_mode) && fs_ends_with(s, ".zip"))) {
 		bad(c, k, path, "must be a folder or a .zip file, not %s", q);
 	} else {
 		f->code = realpath(full, NULL);
@@ -1534,8 +1505,8 @@ static void sm_type(ld *c, void *obj, const ynode *k, const ynode *v, const char
 static void sm_definition_file(ld *c, proj_machine *m, const ynode *k, const ynode *v,
 			       const char *path)
 {
-	char *full = path_join(c->p->dir, v->text), *why = NULL, *text, *q;
-	char *shown = path_join(c->shown_dir, v->text);
+	char *full = fs_join(c->p->dir, v->text), *why = NULL, *text, *q;
+	char *shown = fs_join(c->shown_dir, v->text);
 	size_t len = 0, off = 0, i;
 
 	q = quote(v->text, v->len);
@@ -1543,7 +1514,7 @@ static void sm_definition_file(ld *c, proj_machine *m, const ynode *k, const yno
 	if (!text) {
 		bad(c, k, path, "cannot read %s: %s (paths are relative to the project "
 		    "file's folder)", q, why);
-	} else if (ends_with(v->text, ".yaml") || ends_with(v->text, ".yml")) {
+	} else if (fs_ends_with(v->text, ".yaml") || fs_ends_with(v->text, ".yml")) {
 		ytree t;
 		errs sub = { 0 };
 
@@ -1848,7 +1819,7 @@ proj_project *proj_load(const char *path, char **err)
 
 	if (err)
 		*err = NULL;
-	file = stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? path_join(path, PROJ_FILE_NAME) :
+	file = stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? fs_join(path, PROJ_FILE_NAME) :
 		xstrdup(path);
 	text = read_file(file, &len, &why);
 	if (!text) {
@@ -1863,9 +1834,9 @@ proj_project *proj_load(const char *path, char **err)
 		errs_add(&e, "%s: cannot read: %s", file, strerror(errno));
 		goto out;
 	}
-	p->dir = path_dir(p->path);
+	p->dir = fs_dir(p->path);
 	if (yt_parse(&t, file, text, len, &e) == 0 && t.root) {
-		shown_dir = path_dir(file);
+		shown_dir = fs_dir(file);
 		c = (ld){ file, shown_dir, &e, p, NULL };
 		if (t.root->kind != YN_MAP) {
 			char *d = describe(t.root);
@@ -1905,7 +1876,7 @@ out:
 char *proj_find(const char *start_dir)
 {
 	struct stat st;
-	char *f = path_join(start_dir, PROJ_FILE_NAME);
+	char *f = fs_join(start_dir, PROJ_FILE_NAME);
 
 	if (stat(f, &st) == 0 && S_ISREG(st.st_mode))
 		return f;

@@ -13,6 +13,7 @@
 #include <yaml.h>
 #include <openssl/evp.h>
 
+#include "fsutil.h"
 #include "xalloc.h"
 
 /* Loading happens in three steps.  The template (YAML, or JSON, which
@@ -407,34 +408,6 @@ static char *slurp(const char *path, size_t *len, char **why)
 	return buf;
 }
 
-static char *path_join(const char *dir, const char *name)
-{
-	size_t n;
-
-	if (!dir || !*dir || name[0] == '/')
-		return xstrdup(name);
-	n = strlen(dir);
-	return xasprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
-}
-
-static char *path_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return xstrdup("");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && !strcmp(s + a - b, suffix);
-}
-
 /* ---- the loader's state ---- */
 
 typedef enum res_kind { R_FUNCTION, R_MACHINE, R_LAYER, R_OTHER } res_kind;
@@ -739,7 +712,7 @@ static cJSON *getatt_value(sam_ld *c, const char *id, const char *att, const tno
 		free(arn);
 		return v;
 	}
-	if (ends_with(att, "Arn"))
+	if (fs_ends_with(att, "Arn"))
 		return str_take(other_arn(c, r, nm));
 	return cJSON_CreateString(nm);
 }
@@ -1500,12 +1473,12 @@ static int code_path(sam_ld *c, proj_function *f, const tnode *key, const char *
 		    "or .zip file");
 		return -1;
 	}
-	full = path_join(c->p->dir, s);
+	full = fs_join(c->p->dir, s);
 	if (stat(full, &st) < 0) {
 		bad(c, key, path, "\"%s\": %s (paths are relative to the template's folder)", s,
 		    strerror(errno));
 		rc = -1;
-	} else if (!S_ISDIR(st.st_mode) && !(S_ISREG(st.st_mode) && ends_with(s, ".zip"))) {
+	} else if (!S_ISDIR(st.st_mode) && !(S_ISREG(st.st_mode) && fs_ends_with(s, ".zip"))) {
 		bad(c, key, path, "must be a folder or a .zip file, not \"%s\"", s);
 		rc = -1;
 	} else if (!(f->code = realpath(full, NULL))) {
@@ -1634,7 +1607,7 @@ static int layer_item(sam_ld *c, const proj_function *f, const tnode *key, const
 			prop_free(&p);
 			return -1;
 		}
-		full = path_join(c->p->dir, p.v->valuestring);
+		full = fs_join(c->p->dir, p.v->valuestring);
 		if (stat(full, &st) < 0 || !S_ISDIR(st.st_mode) || !(real = realpath(full, NULL))) {
 			bad(c, p.key, p.path, "\"%s\" is not a folder (paths are relative to the "
 			    "template's folder)", p.v->valuestring);
@@ -1647,7 +1620,7 @@ static int layer_item(sam_ld *c, const proj_function *f, const tnode *key, const
 		prop_free(&p);
 		return rc;
 	}
-	full = path_join(c->p->dir, item->valuestring);
+	full = fs_join(c->p->dir, item->valuestring);
 	if (strncmp(item->valuestring, "arn:", 4) && stat(full, &st) == 0 && S_ISDIR(st.st_mode) &&
 	    (real = realpath(full, NULL))) {
 		info_layer(c, f->name, real);
@@ -1889,7 +1862,7 @@ static cJSON *def_parse(sam_ld *c, const tnode *key, const char *path, const cha
 static cJSON *def_file(sam_ld *c, proj_machine *m, const tnode *key, const char *path,
 		       const char *uri, const cJSON *subs)
 {
-	char *full = path_join(c->p->dir, uri), *sh = path_join(c->shown_dir, uri);
+	char *full = fs_join(c->p->dir, uri), *sh = fs_join(c->shown_dir, uri);
 	char *why = NULL, *text, *t;
 	size_t len = 0;
 	cJSON *def = NULL;
@@ -1898,7 +1871,7 @@ static cJSON *def_file(sam_ld *c, proj_machine *m, const tnode *key, const char 
 	if (!text) {
 		bad(c, key, path, "cannot read \"%s\": %s (paths are relative to the template's "
 		    "folder)", uri, why);
-	} else if (ends_with(uri, ".yaml") || ends_with(uri, ".yml")) {
+	} else if (fs_ends_with(uri, ".yaml") || fs_ends_with(uri, ".yml")) {
 		tdoc d;
 		sam_ld dc = *c;
 
@@ -2347,8 +2320,8 @@ proj_project *sam_load(const char *path, const sam_opts *o, sam_info *info, char
 		errs_add(&e, "%s: cannot read: %s", path, strerror(errno));
 		goto out;
 	}
-	p->dir = path_dir(p->path);
-	shown_dir = path_dir(path);
+	p->dir = fs_dir(p->path);
+	shown_dir = fs_dir(path);
 	c.file = path;
 	c.shown_dir = shown_dir;
 	c.e = &e;
@@ -2472,7 +2445,7 @@ char *sam_find(const char *dir)
 	int i;
 
 	for (i = 0; names[i]; i++) {
-		f = path_join(dir, names[i]);
+		f = fs_join(dir, names[i]);
 		if (stat(f, &st) == 0 && S_ISREG(st.st_mode))
 			return f;
 		free(f);
