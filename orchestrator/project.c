@@ -900,6 +900,7 @@ typedef struct ld {
 	errs *e;
 	proj_project *p;
 	const ynode *fn_names;  /* the functions mapping, for faults */
+	int has_template;       /* template: given; its functions come later */
 } ld;
 
 static void bad(ld *c, const ynode *at, const char *path, const char *fmt, ...)
@@ -1630,6 +1631,12 @@ static void fault_function(ld *c, void *obj, const ynode *k, const ynode *v, con
 		bad_value(c, k, v, path, "the name of a function of the project");
 		return;
 	}
+	if (c->has_template) {
+		/* Checked against the template's functions when it is loaded. */
+		fl->f->own_function = xstrdup(s);
+		fl->f->function = fl->f->own_function;
+		return;
+	}
 	for (i = 0; c->fn_names && i < c->fn_names->n; i++) {
 		if (!strcmp(c->fn_names->pairs[i].key->text, s)) {
 			fl->f->function = c->fn_names->pairs[i].key->text;
@@ -1731,7 +1738,28 @@ static void top_faults(ld *c, void *obj, const ynode *k, const ynode *v, const c
 	}
 }
 
+static void top_template(ld *c, void *obj, const ynode *k, const ynode *v, const char *path)
+{
+	const char *s = text_of(v);
+	struct stat st;
+	char *f;
+
+	(void)obj;
+	if (!s || !*s) {
+		bad_value(c, k, v, path, "the path of a SAM or CloudFormation template");
+		return;
+	}
+	f = fs_join(c->p->dir, s);
+	if (stat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
+		bad(c, v, path, "\"%s\" is not a file (paths are relative to the project file's folder)", s);
+		free(f);
+		return;
+	}
+	c->p->template_path = f;
+}
+
 static const keydef top_keys[] = {
+	{ "template", top_template, 0 },
 	{ "account", top_account, 0 },
 	{ "region", top_region, 0 },
 	{ "functions", top_functions, 0 },
@@ -1768,7 +1796,10 @@ void proj_free(proj_project *p)
 		free(p->machines[i].where);
 	}
 	free(p->machines);
+	for (i = 0; i < p->nfaults; i++)
+		free(p->faults[i].own_function);
 	free(p->faults);
+	free(p->template_path);
 	free(p->region);
 	free(p->path);
 	free(p->dir);
@@ -1837,7 +1868,7 @@ proj_project *proj_load(const char *path, char **err)
 	p->dir = fs_dir(p->path);
 	if (yt_parse(&t, file, text, len, &e) == 0 && t.root) {
 		shown_dir = fs_dir(file);
-		c = (ld){ file, shown_dir, &e, p, NULL };
+		c = (ld){ file, shown_dir, &e, p, NULL, 0 };
 		if (t.root->kind != YN_MAP) {
 			char *d = describe(t.root);
 
@@ -1848,12 +1879,28 @@ proj_project *proj_load(const char *path, char **err)
 			/* faults may come before functions: find the names first */
 			int i;
 
-			for (i = 0; i < t.root->n; i++)
-				if (!strcmp(t.root->pairs[i].key->text, "functions") &&
+			const ynode *tmpl = NULL;
+
+			for (i = 0; i < t.root->n; i++) {
+				const char *key = t.root->pairs[i].key->text;
+
+				if (!strcmp(key, "functions") &&
 				    !t.root->pairs[i].dup_of && t.root->pairs[i].val->kind == YN_MAP)
 					c.fn_names = t.root->pairs[i].val;
+				if (!strcmp(key, "template"))
+					tmpl = t.root->pairs[i].key;
+			}
+			c.has_template = tmpl != NULL;
+			for (i = 0; tmpl && i < t.root->n; i++) {
+				const char *key = t.root->pairs[i].key->text;
+
+				if (!strcmp(key, "functions") || !strcmp(key, "state_machines"))
+					bad(&c, t.root->pairs[i].key, key,
+					    "comes from the template: a project with template: adds only "
+					    "account, region and faults");
+			}
 			walk_map(&c, t.root, t.root, NULL, top_keys, NULL);
-			if (!e.n)
+			if (!e.n && !c.has_template)
 				link_faults(p); /* while the tree still holds their names */
 		}
 		free(shown_dir);

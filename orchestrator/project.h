@@ -115,7 +115,9 @@ typedef struct proj_machine {
  * calls of function fail with error, or (times == 0) each call fails with
  * probability rate, drawn from a sequence seeded with seed. */
 typedef struct proj_fault {
-	const char *function;   /* points to the proj_function's name */
+	const char *function;   /* points to the proj_function's name (with a
+				 * template: to own_function) */
+	char *own_function;     /* with a template: the name as written, owned */
 	const char *error;      /* "Lambda.ServiceException", ... (static) */
 	int times;              /* > 0, or 0 when rate is used */
 	double rate;            /* 0..1 */
@@ -133,6 +135,10 @@ typedef struct proj_project {
 	int nmachines;
 	proj_fault *faults;             /* in file order */
 	int nfaults;
+	char *template_path;            /* template: the SAM template this project
+					 * runs (absolute), faults and settings on
+					 * top; NULL when the project defines its
+					 * own functions and state machines */
 } proj_project;
 
 /* Loads the project file at path, or path/steplocal.yaml when path is a

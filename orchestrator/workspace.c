@@ -64,6 +64,48 @@ static char *project_file(const char *path)
 	return sam_find(path);
 }
 
+/* A steplocal.yaml with template: runs the template, with the project's
+ * account, region and faults on top (a fault may name a function by
+ * FunctionName or logical id).  Replaces w->proj; returns 0, or -1 with
+ * *err set (w->proj is then freed). */
+static int ws_use_template(workspace *w, char **err)
+{
+	proj_project *p = w->proj, *t;
+	int i;
+
+	w->sam_opts.account = p->account;
+	w->sam_opts.region = p->region;
+	t = sam_load(p->template_path, &w->sam_opts, &w->sam, err);
+	if (!t) {
+		proj_free(p);
+		return -1;
+	}
+	for (i = 0; i < p->nfaults; i++) {
+		const proj_function *f = proj_function_find(t, sam_info_resolve(&w->sam, p->faults[i].function));
+
+		if (!f) {
+			*err = xasprintf("%s: faults[%d].function: the template %s has no function \"%s\"",
+					 p->path, i, p->template_path, p->faults[i].function);
+			proj_free(t);
+			proj_free(p);
+			return -1;
+		}
+		p->faults[i].function = f->name;
+	}
+	/* The faults move to the template's project; their names now point
+	 * into it, and own_function goes with them. */
+	free(t->faults);
+	t->faults = p->faults;
+	t->nfaults = p->nfaults;
+	p->faults = NULL;
+	p->nfaults = 0;
+	proj_free(p);
+	w->proj = t;
+	if (w->sam.notice && !w->quiet)
+		fprintf(stderr, "steplocal: %s\n", w->sam.notice);
+	return 0;
+}
+
 int ws_load(workspace *w, const char *path, int required)
 {
 	char *file = project_file(path), *err = NULL;
@@ -85,6 +127,8 @@ int ws_load(workspace *w, const char *path, int required)
 			fprintf(stderr, "steplocal: %s\n", w->sam.notice);
 	} else {
 		w->proj = proj_load(file, &err);
+		if (w->proj && w->proj->template_path && ws_use_template(w, &err))
+			w->proj = NULL;
 	}
 	free(file);
 	if (!w->proj) {

@@ -113,6 +113,32 @@ JSON
 done
 no_strays "sam"
 
+# --- a steplocal.yaml that runs a SAM template with faults on top
+mkdir -p "$T/tf"
+cat >"$T/tf/steplocal.yaml" <<YAML
+template: $TOP/tests/sam/stock-python/template.yaml
+faults:
+  - function: StockCheckerFunction      # a logical id of the template
+    error: Lambda.ServiceException
+    times: 1
+YAML
+expect "template: with faults" 1 "$BIN" run StockTradingStateMachine -f "$T/tf" --json --quiet
+jcheck "template: fault raised" 'j["error"] == "Lambda.ServiceException" and "Error Code: ServiceException" in j["cause"]'
+cat >"$T/tf/bad.yaml" <<YAML
+template: $TOP/tests/sam/stock-python/template.yaml
+faults:
+  - {function: NoSuchFunction, error: Lambda.ServiceException, times: 1}
+YAML
+expect "template: fault on an unknown function" 2 "$BIN" run StockTradingStateMachine -f "$T/tf/bad.yaml"
+grepcheck "template: unknown fault function named" "$T/err" 'has no function "NoSuchFunction"'
+cat >"$T/tf/both.yaml" <<YAML
+template: $TOP/tests/sam/stock-python/template.yaml
+functions:
+  X: {runtime: python3.12, handler: app.h, code: .}
+YAML
+expect "template: with functions refused" 2 "$BIN" run StockTradingStateMachine -f "$T/tf/both.yaml"
+grepcheck "template: with functions message" "$T/err" "both.yaml:2:1: functions: comes from the template"
+
 # --- run --watch: an edited handler is used by the next run, with no restart
 mkdir -p "$T/w/fn"
 printf 'def handler(event, context):\n    return {"version": 1}\n' >"$T/w/fn/app.py"
