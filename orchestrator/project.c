@@ -1759,12 +1759,12 @@ static void top_template(ld *c, void *obj, const ynode *k, const ynode *v, const
 }
 
 static const keydef top_keys[] = {
-	{ "template", top_template, 0 },
 	{ "account", top_account, 0 },
 	{ "region", top_region, 0 },
 	{ "functions", top_functions, 0 },
 	{ "state_machines", top_machines, 0 },
 	{ "faults", top_faults, 0 },
+	{ "template", top_template, 0 },
 	{ NULL, NULL, 0 },
 };
 

@@ -467,7 +467,7 @@ static const err_case err_cases[] = {
 	{ "unknown_key",
 	    ":6:5: functions.ValidateOrder.timout: unknown key (did you mean \"timeout\"?)" },
 	{ "unknown_top_key",
-	    ":2:1: lambdas: unknown key (the keys here are account, region, functions, state_machines, faults)" },
+	    ":2:1: lambdas: unknown key (the keys here are account, region, functions, state_machines, faults, template)" },
 };
 #define NERR_CASES ((int)(sizeof err_cases / sizeof err_cases[0]))
 
