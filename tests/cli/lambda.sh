@@ -32,7 +32,8 @@ grepcheck() { if grep -q -- "$3" "$2"; then ok; else bad "$1: no '$3'" "$(head -
 # No function process may outlive a run: our bootstraps and packages.
 no_strays() {
 	sleep 0.2
-	if pgrep -f "runtime/(python|node)/bootstrap|tests/e2e/fns" >"$T/strays"; then
+	# Only this checkout's processes: another checkout's tests may run at once.
+	if pgrep -f "$TOP/runtime/(python|node)/bootstrap|$TOP/tests/e2e/fns" >"$T/strays"; then
 		bad "$1: processes left behind" "$(ps -o pid,args -p $(tr '\n' ' ' <"$T/strays"))"
 	else
 		ok
