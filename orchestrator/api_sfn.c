@@ -348,8 +348,9 @@ static char *invalid_definition(const diags *d)
 	return s;
 }
 
-/* Compiles definition text, or answers InvalidDefinition. */
-static asl_machine *load_definition(sfn_call *c, const char *def)
+/* Compiles definition text for a state machine of the given type, or
+ * answers InvalidDefinition. */
+static asl_machine *load_definition(sfn_call *c, const char *def, int express)
 {
 	diags d = { 0 };
 	asl_machine *m;
@@ -360,6 +361,10 @@ static asl_machine *load_definition(sfn_call *c, const char *def)
 		return NULL;
 	}
 	m = asl_load_text(def, strlen(def), &d);
+	if (m && express && asl_check_express(m, &d)) {
+		asl_unref(m);
+		m = NULL;
+	}
 	if (!m) {
 		char *msg = invalid_definition(&d);
 
@@ -444,7 +449,7 @@ static void do_create_state_machine(sfn_call *c)
 	express = type && strcmp(type, "EXPRESS") == 0;
 	if (!sv_name_ok(name))
 		return fail(c, "InvalidName", "Invalid Name: '%s'", name);
-	if (!(m = load_definition(c, def)))
+	if (!(m = load_definition(c, def, express)))
 		return;
 	r = sm_by_name(c->a, name);
 	if (r) {
@@ -561,7 +566,7 @@ static void do_update_state_machine(sfn_call *c)
 			    "Either the role ARN or the definition must be specified");
 	if (!(r = sm_get(c, arn)))
 		return;
-	if (def && !(m = load_definition(c, def)))
+	if (def && !(m = load_definition(c, def, r->express)))
 		return;
 	if (m) {
 		asl_unref(r->m);
@@ -590,6 +595,8 @@ static void do_validate_definition(sfn_call *c)
 	if (arg_str(c, "definition", 1, &def) || arg_enum(c, "type", types, &type))
 		return;
 	m = asl_load_text(def, strlen(def), &d);
+	if (m && type && strcmp(type, "EXPRESS") == 0)
+		asl_check_express(m, &d);
 	asl_unref(m);
 	out = diag_to_json(&d);
 	if (!js_get(out, "truncated"))

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fsutil.h"
 #include "limits.h"
 #include "xalloc.h"
 
@@ -1106,4 +1107,44 @@ void asl_unref(asl_machine *m)
 {
 	if (m && --m->refs == 0)
 		free_machine(m);
+}
+
+static int check_express(const asl_machine *m, const char *loc, diags *d)
+{
+	int i, k, n = 0;
+
+	for (i = 0; m && i < m->nstates; i++) {
+		const asl_state *s = &m->states[i];
+		char *sl = xasprintf("%s/States/%s", loc, s->name);
+
+		if (s->type == ASL_TASK && s->resource &&
+		    fs_ends_with(s->resource, ".waitForTaskToken")) {
+			char *l = diag_loc(sl, "Resource");
+
+			/* AWS's message ends with a space. */
+			diag_error(d, SCHEMA, l,
+				   "Express state machine does not support '.waitForTaskToken' service integration ");
+			free(l);
+			n++;
+		}
+		for (k = 0; k < s->nbranches; k++) {
+			char *bl = xasprintf("%s/Branches[%d]", sl, k);
+
+			n += check_express(s->branches[k], bl, d);
+			free(bl);
+		}
+		if (s->processor) {
+			char *pl = diag_loc(sl, "ItemProcessor");
+
+			n += check_express(s->processor, pl, d);
+			free(pl);
+		}
+		free(sl);
+	}
+	return n;
+}
+
+int asl_check_express(const asl_machine *m, diags *d)
+{
+	return check_express(m, "", d);
 }

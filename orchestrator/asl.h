@@ -145,6 +145,11 @@ asl_machine *asl_load_text(const char *text, size_t len, diags *d);
 asl_machine *asl_ref(asl_machine *m);
 void asl_unref(asl_machine *m);
 
+/* The checks that depend on the type: an EXPRESS state machine cannot use
+ * .waitForTaskToken integrations (AWS's SCHEMA_VALIDATION_FAILED at the
+ * state's Resource).  Adds to d; returns the number of errors added. */
+int asl_check_express(const asl_machine *m, diags *d);
+
 /* Index of the state called name, or -1. */
 int asl_find(const asl_machine *m, const char *name);
 

@@ -657,6 +657,17 @@ static int run_once(int argc, char **argv)
 	m = run_definition(&o, &w, &sm_name, &express);
 	if (!m)
 		goto out;
+	{
+		/* The checks that depend on the type (EXPRESS). */
+		diags d = { 0 };
+
+		if ((o.type ? strcmp(o.type, "EXPRESS") == 0 : express) && asl_check_express(m, &d)) {
+			print_diags(stderr, o.definition ? o.definition : sm_name, &d);
+			diag_free(&d);
+			goto out;
+		}
+		diag_free(&d);
+	}
 	input = load_input(&o, &input_text);
 	if (!input)
 		goto out;

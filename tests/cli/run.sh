@@ -96,6 +96,13 @@ expect "run refuses invalid" 2 "$BIN" run --definition "$T/broken.json"
 grepcheck "run names MISSING_TRANSITION_TARGET" "$T/err" "MISSING_TRANSITION_TARGET: Missing 'Next' target: Nowhere at /States/A/Next"
 grepcheck "run names bad Type" "$T/err" "SCHEMA_VALIDATION_FAILED"
 
+# --- EXPRESS state machines cannot wait for a task token (AWS's diagnostic)
+cat >"$T/cb.json" <<'JSON'
+{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody.$":"$$.Task.Token"},"End":true}}}],"End":true}}}
+JSON
+expect "express refuses .waitForTaskToken" 2 "$BIN" run --definition "$T/cb.json" --type EXPRESS
+grepcheck "express diagnostic" "$T/err" "SCHEMA_VALIDATION_FAILED: Express state machine does not support '.waitForTaskToken' service integration  at /States/P/Branches\[0\]/States/T/Resource"
+
 # --- validate: every problem, AWS's response shape
 expect "validate invalid" 2 "$BIN" validate "$T/broken.json"
 jcheck "validate FAIL" 'j["result"] == "FAIL" and j["truncated"] is False and len(j["diagnostics"]) == 2'

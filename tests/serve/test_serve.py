@@ -225,6 +225,20 @@ class A_StateMachines(unittest.TestCase):
         with self.assertRaises(sfn().exceptions.InvalidDefinition):
             sfn().create_state_machine(name="NotJson", definition="{nope", roleArn=ROLE)
 
+    def test_express_refuses_wait_for_task_token(self):
+        cb = {"StartAt": "T", "States": {"T": {"Type": "Task",
+              "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+              "Parameters": {"QueueUrl": "q", "MessageBody.$": "$$.Task.Token"}, "End": True}}}
+        with self.assertRaises(sfn().exceptions.InvalidDefinition) as cm:
+            sfn().create_state_machine(name="ExpressCb", definition=json.dumps(cb), roleArn=ROLE, type="EXPRESS")
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine "
+                         "does not support '.waitForTaskToken' service integration  at /States/T/Resource'")
+        r = sfn().validate_state_machine_definition(definition=json.dumps(cb), type="EXPRESS")
+        self.assertEqual((r["result"], r["diagnostics"][0]["location"]), ("FAIL", "/States/T/Resource"))
+        self.assertEqual(sfn().validate_state_machine_definition(definition=json.dumps(cb), type="STANDARD")["result"], "OK")
+        self.assertTrue(create("StandardCb", cb).endswith(":StandardCb"))
+
     def test_invalid_name_and_arn(self):
         with self.assertRaises(sfn().exceptions.InvalidName):
             create("bad name", PASS)
