@@ -1215,7 +1215,7 @@ static int valid_function_name(const char *s)
 /* AWS's rule for state machine names: 1 to 80 characters, none of them
  * white space, a bracket, a wildcard, a control character or one of
  * " # % \ ^ | ~ ` $ & , ; : /. */
-static int valid_machine_name(const char *s)
+int proj_machine_name_valid(const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	int chars = 0;
@@ -1600,7 +1600,7 @@ static void top_machines(ld *c, void *obj, const ynode *k, const ynode *v, const
 			free(kp);
 			continue;
 		}
-		if (!valid_machine_name(name))
+		if (!proj_machine_name_valid(name))
 			bad(c, pr->key, kp, "a state machine name must be 1 to 80 characters, "
 			    "without white space, brackets, wildcards, control characters or "
 			    "any of \" # %% \\ ^ | ~ ` $ & , ; : /");

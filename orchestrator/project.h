@@ -158,6 +158,10 @@ void proj_free(proj_project *p);
  * when there is none. */
 char *proj_find(const char *start_dir);
 
+/* Whether name follows AWS's rules for state machine names (1 to 80
+ * characters, none of the reserved ones). */
+int proj_machine_name_valid(const char *name);
+
 /* The function or state machine called name (borrowed), or NULL. */
 const proj_function *proj_function_find(const proj_project *p, const char *name);
 const proj_machine *proj_machine_find(const proj_project *p, const char *name);

@@ -1903,20 +1903,6 @@ static cJSON *def_file(sam_ld *c, proj_machine *m, const tnode *key, const char 
 	return def;
 }
 
-static int valid_machine_name(const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	int chars = 0;
-
-	for (; *u; u++) {
-		if ((*u & 0xC0) != 0x80)
-			chars++;
-		if (*u <= 0x20 || *u == 0x7f || strchr("<>{}[]?*\"#%\\^|~`$&,;:/", *u))
-			return 0;
-	}
-	return chars >= 1 && chars <= 80;
-}
-
 static void load_machine(sam_ld *c, res *r)
 {
 	int serverless = !strcmp(r->type, "AWS::Serverless::StateMachine");
@@ -1933,7 +1919,7 @@ static void load_machine(sam_ld *c, res *r)
 		return;
 	m->name = xstrdup(r->name);
 	c->p->nmachines++;
-	if (!valid_machine_name(m->name)) {
+	if (!proj_machine_name_valid(m->name)) {
 		const tnode *k = map_key(r->props, name_prop);
 		char *path = prop_path(r, name_prop);
 

@@ -1,6 +1,8 @@
 /* serve.c - `steplocal serve`: arguments, the evhttp server, routing to the Step Functions and Lambda APIs, shutdown. */
 #include "serve.h"
 
+#include "project.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -147,16 +149,8 @@ unsigned char *sv_unbase64(const char *text, size_t *len)
 
 int sv_name_ok(const char *name)
 {
-	static const char bad[] = " <>{}[]?*\"#%\\^|~`$&,;:/";
-	size_t n = strlen(name);
-	const unsigned char *p;
-
-	if (n < 1 || n > 80)
-		return 0;
-	for (p = (const unsigned char *)name; *p; p++)
-		if (*p < 0x20 || *p == 0x7f || isspace(*p) || strchr(bad, *p))
-			return 0;
-	return 1;
+	/* State machine and execution names follow the same rules. */
+	return proj_machine_name_valid(name);
 }
 
 /* ---- routing ---- */
