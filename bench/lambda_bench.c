@@ -1,7 +1,7 @@
 /* lambda_bench.c - warm and cold invocation figures of the Lambda service (runtime/lambda.h), for `make bench`.
  *
  *   lambda_bench --runtime-dir DIR --c-code DIR [--py-code DIR] [--py-runtime python3.N]
- *                [--warm N] [--cold K] [--chains C] [--changelist 0|1]
+ *                [--warm N] [--cold K] [--chains C]
  *
  * Drives lam_service on its own libevent loop, as steplocal does, with no
  * log sink (the platform's START/END/REPORT lines are still formatted):
@@ -194,6 +194,48 @@ static lam_function *define(const char *name, const char *runtime, const char *h
 	return f;
 }
 
+static void on_idle(void *ud, const lam_result *r)
+{
+	double *t = ud;
+
+	if (check(r) != 0)
+		return;
+	*t = bs_now_us() - *t;
+	event_base_loopbreak(g_base);
+}
+
+/* n invocations, each started only once the warm environment is back on
+ * /next: the latency of an invocation that finds a warm environment
+ * waiting, without the previous invocation's tail (its 202 and the next
+ * GET /next) that a back-to-back chain also waits for. */
+static int warm_idle(const char *code, int n)
+{
+	lam_function *f = define("bench-idle", "provided.al2023", NULL, code);
+	double *lat = calloc((size_t)n + 1, sizeof(double)), secs;
+	int i;
+
+	if (!f || !lat)
+		return -1;
+	if (run_chains(f, 1, 1, lat, &secs) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		while (!lam_function_ready(f) && !g_failed)
+			event_base_loop(g_base, EVLOOP_ONCE);
+		lat[i] = bs_now_us();
+		lam_invoke(f, PAYLOAD, sizeof(PAYLOAD) - 1, NULL, on_idle, &lat[i]);
+		if (run_phase("warm invocation") != 0)
+			return -1;
+	}
+	bs_sort(lat, (size_t)n);
+	printf("{\"what\":\"idle\",\"n\":%d,\"median_us\":%.1f,\"p99_us\":%.1f}\n", n,
+	       bs_pct(lat, (size_t)n, 50), bs_pct(lat, (size_t)n, 99));
+	fflush(stdout);
+	free(lat);
+	lam_remove(g_svc, f);
+	pause_ms(REAP_PAUSE_MS);
+	return 0;
+}
+
 static int warm(const char *code, int n, int chains)
 {
 	lam_function *f = define("bench-warm", "provided.al2023", NULL, code);
@@ -268,16 +310,15 @@ static int cold(const char *runtime, const char *handler, const char *code, int 
 static void usage(void)
 {
 	fprintf(stderr, "usage: lambda_bench --runtime-dir DIR --c-code DIR [--py-code DIR] "
-		"[--py-runtime python3.N] [--warm N] [--cold K] [--chains C] [--changelist 0|1]\n");
+		"[--py-runtime python3.N] [--warm N] [--cold K] [--chains C]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	const char *rt = NULL, *ccode = NULL, *pycode = NULL, *pyrt = "python3.12";
-	int n = 20000, k = 30, chains = 2, i, rc = 0, changelist = 0;
+	int n = 20000, k = 30, chains = 2, i, rc = 0;
 	lam_service_opts o;
-	struct event_config *cfg;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -298,8 +339,6 @@ int main(int argc, char **argv)
 			k = atoi(v);
 		else if (!strcmp(a, "--chains"))
 			chains = atoi(v);
-		else if (!strcmp(a, "--changelist"))
-			changelist = atoi(v);
 		else
 			usage();
 		i++;
@@ -309,19 +348,13 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.runtime_dir = rt;
 	o.log = on_log;
-	/* steplocal's CLI uses event_base_new(); --changelist 1 tries
-	 * EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST instead (an experiment). */
-	cfg = event_config_new();
-	if (cfg && changelist)
-		event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-	g_base = cfg ? event_base_new_with_config(cfg) : NULL;
-	if (cfg)
-		event_config_free(cfg);
+	g_base = lam_base_new();   /* the loop steplocal itself uses */
 	if (!g_base || !(g_svc = lam_service_new(g_base, &o))) {
 		fprintf(stderr, "lambda_bench: cannot create the service\n");
 		return 1;
 	}
-	if (warm(ccode, n, 1) != 0 || (chains > 1 && warm(ccode, n, chains) != 0))
+	if (warm_idle(ccode, n) != 0 || warm(ccode, n, 1) != 0 ||
+	    (chains > 1 && warm(ccode, n, chains) != 0))
 		rc = 1;
 	if (!rc && k > 0 && cold("provided.al2023", NULL, ccode, k) != 0)
 		rc = 1;

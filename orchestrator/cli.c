@@ -692,7 +692,7 @@ static int run_once(int argc, char **argv)
 			goto out;
 		}
 	}
-	base = event_base_new();
+	base = lam_base_new();
 	if (!base) {
 		fprintf(stderr, "steplocal: cannot create the event loop\n");
 		abort();
@@ -866,7 +866,7 @@ static int cmd_invoke(int argc, char **argv)
 		fprintf(stderr, "steplocal: %s has no function called %s\n", w.proj->path, fn);
 		goto out;
 	}
-	is.base = event_base_new();
+	is.base = lam_base_new();
 	if (!is.base)
 		abort();
 	if (ws_start_lambda(&w, is.base, NULL))

@@ -357,7 +357,7 @@ int serve_main(int argc, char **argv)
 		ws_close(&s.ws);
 		return 2;
 	}
-	s.base = event_base_new();
+	s.base = lam_base_new();
 	if (!s.base)
 		abort(); /* only fails on allocation */
 	eo.wait_scale = o.wait_scale;

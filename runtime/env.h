@@ -81,7 +81,7 @@ void env_log_budget(env *e);
  * with one pass over /proc: rss[i] for v[i]. */
 void env_rss_scan(env *const *v, int n, long long *rss);
 /* Resident memory of the leader alone (cheap), in bytes; 0 if unknown. */
-long long env_rss_leader(const env *e);
+long long env_rss_leader(env *e);
 
 /* Frees the environment.  A group still alive is killed (SIGKILL) and
  * reaped first, blocking until it is gone.  Never call it from a hook. */

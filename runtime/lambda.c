@@ -946,6 +946,20 @@ static char *default_runtime_dir(void)
 	return xasprintf("%s/runtime", dir);
 }
 
+struct event_base *lam_base_new(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base;
+
+	if (!cfg)
+		return NULL;
+	/* Safe here: no descriptor is registered twice (no dup()s). */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
+
 lam_service *lam_service_new(struct event_base *base, const lam_service_opts *o)
 {
 	lam_service *s = xcalloc(1, sizeof(*s));
@@ -1185,6 +1199,18 @@ lam_function *lam_find(lam_service *s, const char *name)
 const char *lam_function_arn(const lam_function *f)
 {
 	return f->arn;
+}
+
+int lam_function_ready(const lam_function *f)
+{
+	const lam_env *le;
+	int n = 0;
+
+	for (le = f->s->envs; le; le = le->next)
+		if (le->f == f && le->waiting && !le->inv && !le->dead &&
+		    le->generation == f->generation)
+			n++;
+	return n;
 }
 
 void lam_remove(lam_service *s, lam_function *f)

@@ -172,7 +172,7 @@ static void service_start(int account_cap, int idle_seconds)
 	o.idle_seconds = idle_seconds;
 	o.runtime_dir = rt;
 	o.log = on_log;
-	g_base = event_base_new();
+	g_base = lam_base_new();
 	assert_non_null(g_base);
 	g_svc = lam_service_new(g_base, &o);
 	assert_non_null(g_svc);
@@ -1135,7 +1135,7 @@ static void test_rapi_state_machine(void **state)
 	hreply next, h;
 	rapi_event ev = { 0 };
 
-	g_base = event_base_new();
+	g_base = lam_base_new();
 	r = rapi_new(g_base, &hk, &p);
 	assert_non_null(r);
 	c1 = evhttp_connection_base_new(g_base, NULL, "127.0.0.1", (unsigned short)rapi_port(r));
