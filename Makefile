@@ -48,6 +48,7 @@ ORCH_SRCS := \
 RT_SRCS := \
 	runtime/pkg.c \
 	runtime/rapi.c \
+	runtime/interp.c \
 	runtime/env.c \
 	runtime/lambda.c
 
@@ -61,6 +62,7 @@ UNIT_TESTS := \
 	tests/unit/test_project \
 	tests/unit/test_sam \
 	tests/unit/test_pkg \
+	tests/unit/test_interp \
 	tests/unit/test_lambda
 
 ORCH_OBJS := $(ORCH_SRCS:%.c=$(B)/%.o)

@@ -37,6 +37,7 @@
 
 #include "env.h"
 
+#include "interp.h"
 #include "rlimits.h"
 #include "xalloc.h"
 
@@ -77,6 +78,7 @@ struct env {
 	int gone;                      /* no process of the group is left */
 	logpipe out, err;
 	int statm_fd;                  /* /proc/<pid>/statm, opened on first use; -1 */
+	double started;                /* CLOCK_MONOTONIC ms, at posix_spawn */
 	size_t log_used;               /* bytes passed on in this budget */
 	int log_noted;                 /* the truncation line was written */
 };
@@ -202,26 +204,6 @@ static int exec_errno(int err)
 	default:
 		return 0;
 	}
-}
-
-/* Finds prog in PATH; returns an owned path or NULL. */
-static char *path_search(const char *prog, const char *path)
-{
-	const char *p = path, *colon;
-
-	while (p && *p) {
-		size_t n;
-		char *cand;
-
-		colon = strchr(p, ':');
-		n = colon ? (size_t)(colon - p) : strlen(p);
-		cand = xasprintf("%.*s/%s", (int)n, n ? p : ".", prog);
-		if (access(cand, X_OK) == 0)
-			return cand;
-		free(cand);
-		p = colon ? colon + 1 : NULL;
-	}
-	return NULL;
 }
 
 static void random_hex(char *out, size_t nbytes)
@@ -509,14 +491,14 @@ int env_spawn(struct event_base *base, const env_spec *sp, const env_hooks *hook
 	} else {
 		char *script = xasprintf("%s/%s", sp->runtime_dir, k->script);
 
-		prog = path_search(k->program, env_get(&envv, "PATH"));
+		prog = interp_find(k->family, sp->runtime, env_get(&envv, "PATH"), sp->code_dir, envv.v);
 		if (!prog || access(script, R_OK) != 0) {
 			*err = fork_exec_error(prog ? script : k->program, prog ? errno : ENOENT);
 			free(script);
 			ret = ENV_ENTRYPOINT;
 			goto done;
 		}
-		strv_push(&argv, xstrdup(k->program));
+		strv_push(&argv, xstrdup(prog));
 		strv_push(&argv, script);
 	}
 	shown = xstrdup(prog);
@@ -555,6 +537,10 @@ int env_spawn(struct event_base *base, const env_spec *sp, const env_hooks *hook
 		*err = xasprintf("posix_spawn setup: %s", strerror(rc));
 		ret = ENV_SYSTEM;
 	} else {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		e->started = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 		rc = posix_spawn(&e->pid, prog, &fa, &attr, argv.v, envv.v);
 		if (rc != 0) {
 			*err = exec_errno(rc) ? fork_exec_error(shown, rc)
@@ -606,6 +592,11 @@ done:
 pid_t env_pid(const env *e)
 {
 	return e->pid;
+}
+
+double env_started(const env *e)
+{
+	return e->started;
 }
 
 int env_dispatch(env *e, const rapi_event *ev)

@@ -56,6 +56,9 @@ int env_spawn(struct event_base *base, const env_spec *spec, const env_hooks *ho
 int env_runtime_known(const char *runtime);
 
 /* The leader's pid, which is also the process group id. */
+/* When the process was started (CLOCK_MONOTONIC, ms): after the work of
+ * finding its interpreter, which is no part of its init. */
+double env_started(const env *e);
 pid_t env_pid(const env *e);
 /* Hands an invocation to the runtime's waiting /next (see rapi_dispatch). */
 int env_dispatch(env *e, const rapi_event *ev);

@@ -726,6 +726,8 @@ static int le_spawn(lam_function *f, lam_env **out, char **err)
 	le->generation = f->generation;
 	le->spawned = now_ms();
 	rc = env_spawn(s->base, &sp, &hooks, le, &le->e, err);
+	if (rc == ENV_OK)
+		le->spawned = env_started(le->e);
 	if (rc != ENV_OK) {
 		free(le);
 		return rc;

@@ -23,6 +23,7 @@
 #define LAM_LOG_INVOKE_MAX  (1024 * 1024)   /* log bytes passed on per invocation (and per init) */
 #define LAM_LOG_DRAIN_MAX   (256 * 1024)    /* bytes read from the pipes when an invocation ends */
 #define LAM_MEM_POLL_MS           50        /* RSS poll interval during invocations */
+#define LAM_INTERP_PROBE_MS       15000     /* a version manager's shim asked for its interpreter */
 #define LAM_KILL_GRACE_MS         200       /* SIGTERM to SIGKILL on shutdown */
 #define LAM_DEFAULT_IDLE_SECONDS  300       /* a warm environment idle this long is reaped */
 #define LAM_ACCOUNT_PER_CPU       16        /* default account-wide cap: 16 x online CPUs ... */
