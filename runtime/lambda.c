@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 #include <event2/event.h>
+#include <openssl/evp.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -104,6 +105,7 @@ struct lam_invocation {
 	lam_invocation *prev, *next;
 	char id[40];
 	char *payload, *arn, *client_context, *trace_id;
+	char *cognito;                 /* Lambda-Runtime-Cognito-Identity, or NULL */
 	size_t len;
 	lam_done_fn done;
 	void *ud;
@@ -330,6 +332,32 @@ static void emitf(lam_function *f, lam_invocation *inv, const char *fmt, ...)
 	free(line);
 }
 
+/* AWS's first line of a cold start, before anything the runtime prints:
+ * "INIT_START Runtime Version: python:3.12.v<N>\tRuntime Version ARN:
+ * arn:aws:lambda:<region>::runtime:<64 hex>".  The version is steplocal's
+ * own (v1) and the ARN's hash a SHA-256 of it, not one of AWS's. */
+static void init_start(lam_function *f)
+{
+	char ver[96], hex[65];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+	const char *rt = f->runtime;
+
+	if (!strncmp(rt, "python", 6))
+		snprintf(ver, sizeof(ver), "python:%s.v1", rt + 6);
+	else if (!strncmp(rt, "nodejs", 6))
+		snprintf(ver, sizeof(ver), "nodejs:%.*s.v1", (int)strcspn(rt + 6, "."), rt + 6);
+	else
+		snprintf(ver, sizeof(ver), "provided:%s.v1", rt[8] == '.' ? rt + 9 : "al1");
+	if (EVP_Digest(ver, strlen(ver), md, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		n = 0;
+	for (i = 0; i < n; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+	hex[2 * n] = '\0';
+	emitf(f, NULL, "INIT_START Runtime Version: %s\tRuntime Version ARN: arn:aws:lambda:%s::runtime:%s",
+	      ver, f->s->region, hex);
+}
+
 /* ---- functions ---- */
 
 static void fn_free(lam_function *f)
@@ -376,6 +404,7 @@ static void inv_free(lam_invocation *inv)
 	free(inv->payload);
 	free(inv->arn);
 	free(inv->client_context);
+	free(inv->cognito);
 	free(inv->trace_id);
 	free(inv->result);
 	free(inv->error_type);
@@ -587,6 +616,7 @@ static void dispatch(lam_env *le)
 	ev.function_arn = inv->arn;
 	ev.trace_id = inv->trace_id;
 	ev.client_context = inv->client_context;
+	ev.cognito_identity = inv->cognito;
 	ev.body = inv->payload;
 	ev.len = inv->len;
 	if (env_dispatch(le->e, &ev) != 0) {
@@ -726,8 +756,10 @@ static int le_spawn(lam_function *f, lam_env **out, char **err)
 	le->generation = f->generation;
 	le->spawned = now_ms();
 	rc = env_spawn(s->base, &sp, &hooks, le, &le->e, err);
-	if (rc == ENV_OK)
+	if (rc == ENV_OK) {
 		le->spawned = env_started(le->e);
+		init_start(f);
+	}
 	if (rc != ENV_OK) {
 		free(le);
 		return rc;
@@ -1290,6 +1322,14 @@ lam_invocation *lam_invoke(lam_function *f, const char *payload, size_t len,
 		early_api_error(inv, 400, "InvalidRequestContentException",
 				"Client context must be a valid Base64-encoded JSON object.", NULL);
 		return inv;
+	}
+	if (o && (o->cognito_id || o->cognito_pool_id)) {
+		cJSON *c = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(c, "cognitoIdentityId", o->cognito_id ? o->cognito_id : "");
+		cJSON_AddStringToObject(c, "cognitoIdentityPoolId", o->cognito_pool_id ? o->cognito_pool_id : "");
+		inv->cognito = cJSON_PrintUnformatted(c);
+		cJSON_Delete(c);
 	}
 	le = find_idle(f);
 	if (!le) {

@@ -112,6 +112,8 @@ typedef struct lam_invoke_opts {
 	const char *qualifier;         /* NULL or "$LATEST"; versions/aliases resolve to $LATEST */
 	const char *client_context;    /* base64 of a JSON object, or NULL */
 	const char *trace_id;          /* X-Amzn-Trace-Id, or NULL for a generated one */
+	const char *cognito_id;        /* the caller's Amazon Cognito identity id and pool id,   */
+	const char *cognito_pool_id;   /* or NULL: sent as Lambda-Runtime-Cognito-Identity if either is set */
 } lam_invoke_opts;
 
 /* Starts an invocation of f with the payload (copied).  The callback is

@@ -379,6 +379,8 @@ static void test_echo_and_headers(void **state)
 	io.qualifier = "live";
 	io.client_context = "eyJjdXN0b20iOiB7ImEiOiAiYiJ9fQ==";   /* {"custom": {"a": "b"}} */
 	io.trace_id = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+	io.cognito_id = "us-east-1:1234abcd";
+	io.cognito_pool_id = "us-east-1:pool-5678";
 	invoke_async(f, "{\"action\":\"echo\",\"x\":[1,2]}", &o, &io);
 	wait_done(&o);
 	assert_int_equal(o.status, LAM_OK);
@@ -397,7 +399,8 @@ static void test_echo_and_headers(void **state)
 	assert_string_equal(cJSON_GetObjectItem(h, "Lambda-Runtime-Client-Context")->valuestring,
 			    "{\"custom\":{\"a\":\"b\"}}");
 	assert_non_null(cJSON_GetObjectItem(h, "Lambda-Runtime-Deadline-Ms"));
-	assert_null(cJSON_GetObjectItem(h, "Lambda-Runtime-Cognito-Identity"));
+	assert_string_equal(cJSON_GetObjectItem(h, "Lambda-Runtime-Cognito-Identity")->valuestring,
+			    "{\"cognitoIdentityId\":\"us-east-1:1234abcd\",\"cognitoIdentityPoolId\":\"us-east-1:pool-5678\"}");
 	free(arn);
 	outcome_free(&o);
 
@@ -407,6 +410,7 @@ static void test_echo_and_headers(void **state)
 	assert_true(regex_match("^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$",
 				cJSON_GetObjectItem(h, "Lambda-Runtime-Trace-Id")->valuestring));
 	assert_null(cJSON_GetObjectItem(h, "Lambda-Runtime-Client-Context"));
+	assert_null(cJSON_GetObjectItem(h, "Lambda-Runtime-Cognito-Identity"));
 	outcome_free(&o);
 	io.client_context = "!!not base64";
 	invoke_async(f, "{}", &o, &io);
@@ -457,6 +461,12 @@ static void test_reuse_and_log_lines(void **state)
 	assert_true(regex_match(re, g_logs));
 	free(re);
 	assert_true(regex_match("^Reuse\\|-\\|init pid [0-9]+$", g_logs));
+	/* One INIT_START, first, before the runtime's own init lines. */
+	assert_true(regex_match("\\`Reuse\\|-\\|INIT_START Runtime Version: provided:al2023\\.v1\t"
+				"Runtime Version ARN: arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}\n"
+				"Reuse\\|-\\|init pid", g_logs));
+	assert_null(strstr(strstr(g_logs, "INIT_START") + 1, "INIT_START"));
+	assert_null(strstr(a.tail, "INIT_START"));
 	outcome_free(&a);
 	outcome_free(&b);
 	outcome_free(&c);
