@@ -2,6 +2,10 @@
  *
  *   lambda_bench --runtime-dir DIR --c-code DIR [--py-code DIR] [--py-runtime python3.N]
  *                [--warm N] [--cold K] [--chains C]
+ *   lambda_bench --interp python3.N
+ *       prints {"what":"interp","runtime":R,"path":P}: the interpreter the
+ *       runtime runs here (runtime/interp.h), whose bare start is the floor
+ *       of the Python cold start.
  *
  * Drives lam_service on its own libevent loop, as steplocal does, with no
  * log sink (the platform's START/END/REPORT lines are still formatted):
@@ -23,6 +27,7 @@
  *   {"what":"cold","runtime":R,"n":K,"median_us":..,"p99_us":..,"min_us":..,"init_median_us":..}
  * Exit status 0, 1 on a wrong answer or a stall (a reason on stderr), 2 for usage. */
 #include "bstats.h"
+#include "interp.h"
 #include "lambda.h"
 
 #include <cjson/cJSON.h>
@@ -32,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #define PAYLOAD "{\"id\":12345,\"msg\":\"hello from lambda_bench\",\"items\":[1,2,3]}"
 #define PHASE_TIMEOUT_S 120     /* a phase that takes longer is stuck */
@@ -310,7 +316,8 @@ static int cold(const char *runtime, const char *handler, const char *code, int 
 static void usage(void)
 {
 	fprintf(stderr, "usage: lambda_bench --runtime-dir DIR --c-code DIR [--py-code DIR] "
-		"[--py-runtime python3.N] [--warm N] [--cold K] [--chains C]\n");
+		"[--py-runtime python3.N] [--warm N] [--cold K] [--chains C]\n"
+		"       lambda_bench --interp python3.N\n");
 	exit(2);
 }
 
@@ -320,6 +327,20 @@ int main(int argc, char **argv)
 	int n = 20000, k = 30, chains = 2, i, rc = 0;
 	lam_service_opts o;
 
+	if (argc == 3 && !strcmp(argv[1], "--interp")) {
+		extern char **environ;
+		char *cwd = getcwd(NULL, 0), *p = interp_find("python", argv[2], getenv("PATH"),
+							       cwd ? cwd : "/", environ);
+
+		free(cwd);
+		if (!p) {
+			fprintf(stderr, "lambda_bench: no interpreter for %s on PATH\n", argv[2]);
+			return 1;
+		}
+		printf("{\"what\":\"interp\",\"runtime\":\"%s\",\"path\":\"%s\"}\n", argv[2], p);
+		free(p);
+		return 0;
+	}
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
