@@ -1787,6 +1787,9 @@ void proj_free(proj_project *p)
 			free(f->env[k].value);
 		}
 		free(f->env);
+		for (k = 0; k < f->nlayers; k++)
+			free(f->layers[k]);
+		free(f->layers);
 	}
 	free(p->functions);
 	for (i = 0; i < p->nmachines; i++) {

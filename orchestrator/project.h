@@ -97,6 +97,10 @@ typedef struct proj_function {
 	int concurrency;        /* reserved concurrency, or -1 when unreserved */
 	proj_env *env;          /* in file order */
 	int nenv;
+	char **layers;          /* absolute folders of its Lambda layers, in the
+				 * order AWS extracts them into /opt (a later
+				 * one's files win); templates only */
+	int nlayers;
 } proj_function;
 
 typedef struct proj_machine {

@@ -1562,19 +1562,15 @@ static int code_inline(sam_ld *c, proj_function *f, const tnode *key, const char
 	return 0;
 }
 
-static void info_layer(sam_ld *c, const char *fn, const char *path)
+static void add_layer(proj_function *f, const char *path)
 {
-	sam_info *in = c->info;
-
-	in->layers = xrealloc(in->layers, (size_t)(in->nlayers + 1) * sizeof *in->layers);
-	in->layers[in->nlayers].function = xstrdup(fn);
-	in->layers[in->nlayers].path = xstrdup(path);
-	in->nlayers++;
+	f->layers = xrealloc(f->layers, (size_t)(f->nlayers + 1) * sizeof *f->layers);
+	f->layers[f->nlayers++] = xstrdup(path);
 }
 
 /* One Layers item: a layer of the template (by its ARN) with a local
  * ContentUri, or a local folder. */
-static int layer_item(sam_ld *c, const proj_function *f, const tnode *key, const char *path,
+static int layer_item(sam_ld *c, proj_function *f, const tnode *key, const char *path,
 		      const cJSON *item)
 {
 	struct stat st;
@@ -1612,7 +1608,7 @@ static int layer_item(sam_ld *c, const proj_function *f, const tnode *key, const
 			bad(c, p.key, p.path, "\"%s\" is not a folder (paths are relative to the "
 			    "template's folder)", p.v->valuestring);
 		} else {
-			info_layer(c, f->name, real);
+			add_layer(f, real);
 			free(real);
 			rc = 0;
 		}
@@ -1620,21 +1616,33 @@ static int layer_item(sam_ld *c, const proj_function *f, const tnode *key, const
 		prop_free(&p);
 		return rc;
 	}
+	if (!strncmp(item->valuestring, "arn:", 4)) {
+		/* A published layer (Powertools, an extension, ...): the
+		 * function runs without it, as the notice says. */
+		if (c->info) {
+			sam_info *in = c->info;
+
+			in->not_emulated = xrealloc(in->not_emulated, (size_t)(in->nnot_emulated + 1) *
+						    sizeof *in->not_emulated);
+			in->not_emulated[in->nnot_emulated++] =
+				xasprintf("%s's layer %.200s (not downloaded)", f->name, item->valuestring);
+		}
+		return 0;
+	}
 	full = fs_join(c->p->dir, item->valuestring);
-	if (strncmp(item->valuestring, "arn:", 4) && stat(full, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    (real = realpath(full, NULL))) {
-		info_layer(c, f->name, real);
+	if (stat(full, &st) == 0 && S_ISDIR(st.st_mode) && (real = realpath(full, NULL))) {
+		add_layer(f, real);
 		free(real);
 		rc = 0;
 	} else {
 		bad(c, key, path, "the layer \"%.100s\" is neither a layer of this template nor a "
-		    "local folder (steplocal does not download layers)", item->valuestring);
+		    "local folder", item->valuestring);
 	}
 	free(full);
 	return rc;
 }
 
-static int fn_layers(sam_ld *c, const proj_function *f, const res *r)
+static int fn_layers(sam_ld *c, proj_function *f, const res *r)
 {
 	const tnode *gf = map_get(c->globals, "Function");
 	const tnode *srcs[2] = { gf, r->props };
@@ -1777,8 +1785,7 @@ static void load_function(sam_ld *c, res *r)
 	free(path);
 	if (c->envfile)
 		env_overrides(c, f, r);
-	if (c->info)
-		fn_layers(c, f, r);
+	fn_layers(c, f, r);
 }
 
 /* ---- state machines ---- */
@@ -2376,11 +2383,6 @@ void sam_info_free(sam_info *info)
 		free(info->aliases[i].name);
 	}
 	free(info->aliases);
-	for (i = 0; i < info->nlayers; i++) {
-		free(info->layers[i].function);
-		free(info->layers[i].path);
-	}
-	free(info->layers);
 	memset(info, 0, sizeof *info);
 }
 

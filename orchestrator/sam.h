@@ -56,14 +56,6 @@ typedef struct sam_alias {
 	char *name;                     /* the project's name for it */
 } sam_alias;
 
-/* A function's layer: a local folder (ContentUri of a LayerVersion of the
- * template, or a folder named directly). proj_function has no field for
- * layers yet; the runtime should put each on the function's /opt. */
-typedef struct sam_layer {
-	char *function;                 /* the project's function name */
-	char *path;                     /* absolute folder */
-} sam_layer;
-
 /* What the template says beyond the project. */
 typedef struct sam_info {
 	char *notice;                   /* "not emulated: Table (AWS::DynamoDB::Table),
@@ -72,8 +64,6 @@ typedef struct sam_info {
 	int nnot_emulated;
 	sam_alias *aliases;             /* logical ids that differ from the name */
 	int naliases;
-	sam_layer *layers;              /* in template order */
-	int nlayers;
 } sam_info;
 
 /* Loads the template at path.  Returns an owned project, or NULL with

@@ -165,6 +165,7 @@ int ws_start_lambda(workspace *w, struct event_base *base, sl_loop *loop)
 		const proj_function *f = &w->proj->functions[i];
 		lam_config c = { 0 };
 		char *err = NULL, *dir, **env;
+		const char **layers;
 		int k;
 
 		dir = pkg_resolve(f->code, cache, &err);
@@ -185,6 +186,10 @@ int ws_start_lambda(workspace *w, struct event_base *base, sl_loop *loop)
 		c.memory = f->memory;
 		c.reserved = f->concurrency;
 		c.env = (const char *const *)env;
+		layers = xcalloc((size_t)f->nlayers + 1, sizeof *layers);
+		for (k = 0; k < f->nlayers; k++)
+			layers[k] = f->layers[k];
+		c.layers = layers;
 		if (!lam_define(w->svc, &c, &err)) {
 			fprintf(stderr, "steplocal: %s: functions.%s: %s\n", w->proj->path, f->name, err);
 			free(err);
@@ -193,6 +198,7 @@ int ws_start_lambda(workspace *w, struct event_base *base, sl_loop *loop)
 		for (k = 0; k < f->nenv; k++)
 			free(env[k]);
 		free(env);
+		free(layers);
 		free(dir);
 	}
 	free(cache);

@@ -230,6 +230,59 @@ static void random_hex(char *out, size_t nbytes)
 		sprintf(out + 2 * i, "%02x", b[i]);
 }
 
+/* Appends to *out (a ':'-separated list, owned) each folder sub of each
+ * layer that exists, the last layer's first: AWS extracts layers into /opt
+ * in order, so a later layer's files win. */
+static void layer_dirs(char **out, const env_spec *sp, const char *sub)
+{
+	int n, i;
+
+	for (n = 0; sp->layers && sp->layers[n]; n++)
+		;
+	for (i = n - 1; i >= 0; i--) {
+		char *dir = xasprintf("%s/%s", sp->layers[i], sub), *t;
+		struct stat st;
+
+		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+			t = *out ? xasprintf("%s:%s", *out, dir) : xstrdup(dir);
+			free(*out);
+			*out = t;
+		}
+		free(dir);
+	}
+}
+
+/* PATH, LD_LIBRARY_PATH and the runtime's library path, with the layers'
+ * folders where AWS has /opt's (env.h). */
+static void layer_paths(strv *ev, const env_spec *sp, const char *host_path)
+{
+	char *bin = NULL, *lib = xasprintf("%s:%s/lib", sp->code_dir, sp->code_dir), *sub, *lang = NULL;
+
+	layer_dirs(&bin, sp, "bin");
+	env_set(ev, bin ? xasprintf("PATH=%s:%s", host_path, bin) : xasprintf("PATH=%s", host_path));
+	layer_dirs(&lib, sp, "lib");
+	env_set(ev, xasprintf("LD_LIBRARY_PATH=%s", lib));
+	if (!strncmp(sp->runtime, "python", 6)) {
+		sub = xasprintf("python/lib/%s/site-packages", sp->runtime);
+		layer_dirs(&lang, sp, sub);
+		free(sub);
+		layer_dirs(&lang, sp, "python");
+		if (lang)
+			env_set(ev, xasprintf("PYTHONPATH=%s", lang));
+	} else if (!strncmp(sp->runtime, "nodejs", 6)) {
+		sub = xasprintf("nodejs/node%.*s/node_modules", (int)strcspn(sp->runtime + 6, "."),
+				sp->runtime + 6);
+		layer_dirs(&lang, sp, sub);
+		free(sub);
+		layer_dirs(&lang, sp, "nodejs/node_modules");
+		if (lang)
+			env_set(ev, xasprintf("NODE_PATH=%s", lang));
+	}
+	free(bin);
+	free(lib);
+	free(lang);
+}
+
 /* The environment of the runtime (lambda-contract.md §2): AWS's reserved
  * variables, LANG and the host's PATH, fake credentials, then the
  * function's own (which may override LANG and PATH only; lambda.c rejects
@@ -261,7 +314,7 @@ static void build_env(strv *ev, const env_spec *sp, const struct runtime_kind *k
 	env_set(ev, xstrdup("AWS_LAMBDA_INITIALIZATION_TYPE=on-demand"));
 	env_set(ev, xstrdup("TZ=:UTC"));
 	env_set(ev, xstrdup("LANG=en_US.UTF-8"));
-	env_set(ev, xasprintf("PATH=%s", host_path ? host_path : "/usr/local/bin:/usr/bin:/bin"));
+	layer_paths(ev, sp, host_path ? host_path : "/usr/local/bin:/usr/bin:/bin");
 	/* Fake credentials: SDK clients start, and any real call fails. */
 	env_set(ev, xstrdup("AWS_ACCESS_KEY_ID=ASIASTEPLOCALFAKEKEY"));
 	env_set(ev, xstrdup("AWS_SECRET_ACCESS_KEY=steplocal/fake/secret/access/key/000000"));

@@ -28,6 +28,13 @@ typedef struct env_spec {
 	const char *region;
 	int memory;                    /* MB */
 	const char *const *env;        /* the function's own "K=V", NULL-terminated; may be NULL */
+	const char *const *layers;     /* layer folders in AWS's order, NULL-terminated; may be NULL.
+					* AWS extracts them into /opt and searches /opt/bin (PATH),
+					* /opt/lib (LD_LIBRARY_PATH), /opt/python and
+					* /opt/python/lib/python3.N/site-packages (PYTHONPATH),
+					* /opt/nodejs/nodeNN/node_modules and /opt/nodejs/node_modules
+					* (NODE_PATH); here those folders of each layer that exist
+					* are searched instead, the last layer's first */
 } env_spec;
 
 typedef struct env_hooks {

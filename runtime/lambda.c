@@ -72,6 +72,7 @@ struct lam_function {
 	lam_function *prev, *next;
 	char *name, *arn, *runtime, *handler, *code_dir;
 	char **env;
+	char **layers;                 /* NULL-terminated, or NULL */
 	int timeout, memory, reserved;
 	unsigned generation;           /* bumped by each lam_define */
 	int active;                    /* environments starting or busy */
@@ -358,12 +359,33 @@ static void init_start(lam_function *f)
 	      ver, f->s->region, hex);
 }
 
+/* NULL-terminated string vectors (a function's environment, its layers). */
+static char **vec_dup(const char *const *v)
+{
+	char **d;
+	int n, i;
+
+	for (n = 0; v && v[n]; n++)
+		;
+	d = xcalloc((size_t)n + 1, sizeof(char *));
+	for (i = 0; i < n; i++)
+		d[i] = xstrdup(v[i]);
+	return d;
+}
+
+static void vec_free(char **v)
+{
+	int i;
+
+	for (i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* ---- functions ---- */
 
 static void fn_free(lam_function *f)
 {
-	int i;
-
 	if (f->prev)
 		f->prev->next = f->next;
 	else
@@ -375,9 +397,8 @@ static void fn_free(lam_function *f)
 	free(f->runtime);
 	free(f->handler);
 	free(f->code_dir);
-	for (i = 0; f->env && f->env[i]; i++)
-		free(f->env[i]);
-	free(f->env);
+	vec_free(f->env);
+	vec_free(f->layers);
 	free(f);
 }
 
@@ -751,6 +772,7 @@ static int le_spawn(lam_function *f, lam_env **out, char **err)
 	sp.region = s->region;
 	sp.memory = f->memory;
 	sp.env = (const char *const *)f->env;
+	sp.layers = (const char *const *)f->layers;
 	le->s = s;
 	le->f = f;
 	le->generation = f->generation;
@@ -1171,7 +1193,6 @@ lam_function *lam_define(lam_service *s, const lam_config *c, char **err)
 {
 	lam_function *f;
 	char *real, *msg;
-	int i, n;
 
 	if (err)
 		*err = NULL;
@@ -1192,9 +1213,8 @@ lam_function *lam_define(lam_service *s, const lam_config *c, char **err)
 		free(f->runtime);
 		free(f->handler);
 		free(f->code_dir);
-		for (i = 0; f->env && f->env[i]; i++)
-			free(f->env[i]);
-		free(f->env);
+		vec_free(f->env);
+		vec_free(f->layers);
 	} else {
 		f = xcalloc(1, sizeof(*f));
 		f->s = s;
@@ -1212,11 +1232,8 @@ lam_function *lam_define(lam_service *s, const lam_config *c, char **err)
 	f->timeout = c->timeout ? c->timeout : LAM_DEFAULT_TIMEOUT;
 	f->memory = c->memory ? c->memory : LAM_DEFAULT_MEMORY;
 	f->reserved = c->reserved;
-	for (n = 0; c->env && c->env[n]; n++)
-		;
-	f->env = xcalloc((size_t)n + 1, sizeof(char *));
-	for (i = 0; i < n; i++)
-		f->env[i] = xstrdup(c->env[i]);
+	f->env = vec_dup(c->env);
+	f->layers = c->layers && c->layers[0] ? vec_dup(c->layers) : NULL;
 	return f;
 }
 

@@ -71,6 +71,10 @@ typedef struct lam_config {
 	int memory;                    /* MB; 0 = AWS's default 128; enforced */
 	int reserved;                  /* reserved concurrency; < 0 = unreserved, 0 = always throttled */
 	const char *const *env;        /* the function's own "K=V" pairs, NULL-terminated; may be NULL */
+	const char *const *layers;     /* folders of its layers in AWS's order (a later one's files
+					* win), NULL-terminated; may be NULL.  Their search paths
+					* (bin, lib, python, nodejs/node_modules) are set as AWS
+					* sets /opt's; see env.h */
 } lam_config;
 
 /* Defines (or redefines: warm environments of the old version are

@@ -185,6 +185,17 @@ expect "invoke unknown" 2 "$BIN" invoke Nope -f "$P"
 grepcheck "invoke unknown named" "$T/err" "no function called Nope"
 no_strays "invokes"
 
+# --- layers (tests/sam/layers): the layers' python, nodejs/node_modules and
+# bin folders are searched where AWS has /opt's, a later layer's files first;
+# a published layer is named once as not emulated and the function runs on
+L="$TOP/tests/sam/layers/template.yaml"
+expect "python layers" 0 sh -c "echo '{\"name\":\"ada\"}' | '$BIN' invoke PyGreeter - -f '$L'"
+jcheck "python layers: the later layer wins, both are searched, bin on PATH" \
+	'j == {"greeting": "hello ada from the newer layer", "shared": "shared", "tool": True}'
+grepcheck "published layer named" "$T/err" "not emulated: PyGreeter's layer arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:46 (not downloaded)"
+expect "node layers" 0 sh -c "echo '{\"name\":\"ada\"}' | '$BIN' invoke NodeGreeter - -f '$L'"
+jcheck "node layer module" 'j == {"greeting": "hello ada from the shared layer"}'
+
 # --- a .zip package: extracted once by content, refused when an entry escapes
 mkdir -p "$T/zp"
 python3 - "$T" "$P" <<'PY'

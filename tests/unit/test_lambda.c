@@ -814,6 +814,7 @@ static int allowed_key(const char *k)
 		"AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_REGION", "AWS_DEFAULT_REGION",
 		"AWS_LAMBDA_INITIALIZATION_TYPE", "TZ", "LANG", "PATH", "AWS_ACCESS_KEY_ID",
 		"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "TABLE", "MODE", "AWS_EXECUTION_ENV",
+		"LD_LIBRARY_PATH",
 		"LC_CTYPE",   /* python's own locale coercion (PEP 538) when LANG's locale is missing */
 	};
 	size_t i;
@@ -838,6 +839,7 @@ static void test_environment_variables(void **state)
 	outcome o;
 	const cJSON *env, *kv;
 	char *dir = path_of("fn"), *real = realpath(dir, NULL), *rt = path_of("rt"), *rtreal = realpath(rt, NULL);
+	char *lib;
 
 	service_start(0, 0);
 	f = define("Env", "fn", 3, 256, -1, fenv);
@@ -863,6 +865,11 @@ static void test_environment_variables(void **state)
 	assert_string_equal(env_value(env, "TZ"), ":UTC");
 	assert_string_equal(env_value(env, "PATH"), getenv("PATH"));
 	assert_string_equal(env_value(env, "LAMBDA_TASK_ROOT"), real);
+	lib = xasprintf("%s:%s/lib", real, real);   /* AWS: ...:/var/task:/var/task/lib:/opt/lib */
+	assert_string_equal(env_value(env, "LD_LIBRARY_PATH"), lib);
+	free(lib);
+	assert_null(env_value(env, "PYTHONPATH"));
+	assert_null(env_value(env, "NODE_PATH"));
 	assert_string_equal(env_value(env, "LAMBDA_RUNTIME_DIR"), rtreal);
 	assert_true(regex_match("^127\\.0\\.0\\.1:[0-9]+$", env_value(env, "AWS_LAMBDA_RUNTIME_API")));
 	assert_non_null(env_value(env, "AWS_ACCESS_KEY_ID"));
@@ -876,12 +883,30 @@ static void test_environment_variables(void **state)
 	free(rtreal);
 }
 
+/* mkdir -p root/rel */
+static char *make_dirs(const char *root, const char *rel)
+{
+	char *p = xasprintf("%s/%s", root, rel), *q;
+
+	for (q = p + strlen(root) + 1; *q; q++)
+		if (*q == '/') {
+			*q = '\0';
+			mkdir(p, 0755);
+			*q = '/';
+		}
+	mkdir(p, 0755);
+	return p;
+}
+
 static void test_python_runtime(void **state)
 {
 	lam_config c = { 0 };
 	lam_function *f;
 	outcome o;
-	char *dir = path_of("pyfn"), *err = NULL;
+	char *dir = path_of("pyfn"), *err = NULL, *cmd, *want;
+	char l1[] = "/tmp/sl-layer1-XXXXXX", l2[] = "/tmp/sl-layer2-XXXXXX";
+	char *l1site, *l1py, *l1bin, *l1lib, *l2py, *l2bin;
+	const char *layers[3] = { l1, l2, NULL };
 	const cJSON *env;
 
 	service_start(0, 0);
@@ -892,6 +917,18 @@ static void test_python_runtime(void **state)
 	c.handler = "app.handler";
 	c.code_dir = dir;
 	c.reserved = -1;
+	/* Two layers: their folders are searched where AWS has /opt's, the
+	 * second layer's first; folders a layer lacks are left out. */
+	assert_non_null(mkdtemp(l1));
+	assert_non_null(mkdtemp(l2));
+	l1site = make_dirs(l1, "python/lib/python3.12/site-packages");
+	l1py = xasprintf("%s/python", l1);
+	l1bin = make_dirs(l1, "bin");
+	l1lib = make_dirs(l1, "lib");
+	l2py = make_dirs(l2, "python");
+	l2bin = make_dirs(l2, "bin");
+	free(make_dirs(l2, "nodejs/node_modules"));   /* not a python runtime's */
+	c.layers = layers;
 	f = lam_define(g_svc, &c, &err);
 	assert_non_null(f);
 	invoke(f, "{\"action\":\"env\"}", &o);
@@ -899,7 +936,24 @@ static void test_python_runtime(void **state)
 	env = cJSON_GetObjectItem(o.json, "env");
 	assert_string_equal(env_value(env, "AWS_EXECUTION_ENV"), "AWS_Lambda_python3.12");
 	assert_string_equal(env_value(env, "_HANDLER"), "app.handler");
+	want = xasprintf("%s:%s:%s", l1site, l2py, l1py);
+	assert_string_equal(env_value(env, "PYTHONPATH"), want);
+	free(want);
+	want = xasprintf("%s:%s:%s", getenv("PATH"), l2bin, l1bin);
+	assert_string_equal(env_value(env, "PATH"), want);
+	free(want);
+	assert_non_null(strstr(env_value(env, "LD_LIBRARY_PATH"), l1lib));
+	assert_null(env_value(env, "NODE_PATH"));
 	outcome_free(&o);
+	cmd = xasprintf("rm -rf %s %s", l1, l2);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(l1site);
+	free(l1py);
+	free(l1bin);
+	free(l1lib);
+	free(l2py);
+	free(l2bin);
 	free(dir);
 }
 

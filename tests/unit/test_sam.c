@@ -328,11 +328,12 @@ static void test_layers(void **state)
 	sam_info info;
 	proj_project *p = load_ok(SAM "/intrinsics/template.yaml", &info);
 	char *layer = abs_path(SAM "/intrinsics/layer"), *opt = abs_path(SAM "/intrinsics/opt");
+	const proj_function *f = proj_function_find(p, "steplocal-fn");
 
-	assert_int_equal(info.nlayers, 2);
-	assert_string_equal(info.layers[0].function, "steplocal-fn");
-	assert_string_equal(info.layers[0].path, layer);
-	assert_string_equal(info.layers[1].path, opt);
+	assert_non_null(f);
+	assert_int_equal(f->nlayers, 2);
+	assert_string_equal(f->layers[0], layer);
+	assert_string_equal(f->layers[1], opt);
 	assert_string_equal(info.notice, "not emulated: Table (AWS::DynamoDB::Table), "
 			    "Queue (AWS::SQS::Queue), Role (AWS::IAM::Role)");
 	free(layer);
@@ -600,10 +601,9 @@ static const err_case err_cases[] = {
 	{ "env_name", "envname.yaml",
 	  E "envname.yaml:9:7: " VARS "1BAD: a variable name must be a letter followed by "
 	  "letters, digits or underscores" },
-	{ "layer_remote", "layer-remote.yaml",
-	  E "layer-remote.yaml:9:7: " FNP "Layers: the layer \"arn:aws:lambda:us-east-1:"
-	  "123456789012:layer:remote:3\" is neither a layer of this template nor a local folder "
-	  "(steplocal does not download layers)" },
+	{ "layer_missing", "layer-missing.yaml",
+	  E "layer-missing.yaml:9:7: " FNP "Layers: the layer \"no-such-folder\" is neither a "
+	  "layer of this template nor a local folder" },
 	{ "ref_unknown", "ref-unknown.yaml",
 	  E "ref-unknown.yaml:11:18: " VARS "TABLE: Ref: no parameter or resource is named "
 	  "\"OrdersTabel\"" },

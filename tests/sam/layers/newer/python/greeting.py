@@ -1,0 +1,2 @@
+def hello(name):
+    return "hello %s from the newer layer" % name
