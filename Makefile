@@ -37,6 +37,7 @@ ORCH_SRCS := \
 	orchestrator/fsutil.c \
 	orchestrator/project.c \
 	orchestrator/sam.c \
+	orchestrator/watch.c \
 	orchestrator/workspace.c \
 	orchestrator/api_sfn.c \
 	orchestrator/api_lambda.c \
@@ -116,9 +117,11 @@ $(B)/tests/unit/%: tests/unit/%.c $(LIB) | $(B)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
-# Every test, then every test again under the sanitizers.
+# Every test, then every test again under the sanitizers, then the fuzz
+# targets over their corpora (fuzz/fuzz.mk).
 test: test-unit test-cli test-runtime test-serve test-export
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 test-unit: $(UNIT_TESTS:%=$(B)/%)
 	@fail=0; for t in $(UNIT_TESTS:%=$(B)/%); do \
@@ -196,3 +199,5 @@ $(BENCH_B)/echo/bootstrap: runtime/client/example/echo.c $(CLIENT_SRC) runtime/c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -Iruntime/client -o $@ $< $(CLIENT_SRC) -lcurl -lcjson
 # ---- end of bench tools -------------------------------------------------
+
+include fuzz/fuzz.mk

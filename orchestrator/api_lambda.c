@@ -873,51 +873,85 @@ static char *upload_dir(void)
 	return d;
 }
 
+/* A record of a project's function, defined already (ws_define); NULL
+ * when the Lambda service does not have it. */
+static fn_rec *rec_of_project(lamapi *a, const proj_function *pf)
+{
+	fn_rec *r = xcalloc(1, sizeof *r);
+	char hex[65], *err = NULL;
+	struct stat st;
+	int k;
+
+	r->name = xstrdup(pf->name);
+	r->runtime = xstrdup(pf->runtime);
+	r->handler = pf->handler ? xstrdup(pf->handler) : NULL;
+	r->role = xasprintf("arn:aws:iam::%s:role/lambda-role", a->s->account);
+	r->code = xstrdup(pf->code);
+	/* Resolved already by ws_define: this finds it. */
+	r->code_dir = pkg_resolve(pf->code, a->cache, &err);
+	free(err);
+	if (!r->code_dir)
+		r->code_dir = xstrdup(pf->code);
+	/* The hash of a folder package is that of its path: AWS hashes
+	 * the zip, which a folder does not have. */
+	digest(pf->code, strlen(pf->code), &r->sha256, hex);
+	r->code_size = pf->code_is_zip && stat(pf->code, &st) == 0 ? (long)st.st_size : 0;
+	r->timeout = pf->timeout;
+	r->memory = pf->memory;
+	r->reserved = pf->concurrency;
+	r->env = cJSON_CreateObject();
+	for (k = 0; k < pf->nenv; k++)
+		cJSON_AddStringToObject(r->env, pf->env[k].name, pf->env[k].value);
+	r->f = lam_find(a->s->ws.svc, pf->name);
+	rec_touch(a, r);
+	if (!r->f) {
+		rec_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void lamapi_sync(lamapi *a, const proj_function *pf)
+{
+	fn_rec *r = rec_of_project(a, pf), **p;
+
+	if (!r)
+		return;
+	for (p = &a->fns; *p; p = &(*p)->next)
+		if (strcmp((*p)->name, pf->name) == 0) {
+			r->next = (*p)->next;
+			rec_free(*p);
+			*p = r;
+			return;
+		}
+	*p = r;
+}
+
+void lamapi_drop(lamapi *a, const char *name)
+{
+	fn_rec **p;
+
+	for (p = &a->fns; *p; p = &(*p)->next)
+		if (strcmp((*p)->name, name) == 0) {
+			fn_rec *r = *p;
+
+			*p = r->next;
+			lam_remove(a->s->ws.svc, r->f);
+			rec_free(r);
+			return;
+		}
+}
+
 lamapi *lamapi_new(sv_server *s)
 {
 	lamapi *a = xcalloc(1, sizeof *a);
 	const proj_project *p = s->ws.proj;
-	fn_rec **tail = &a->fns;
-	int i, k;
+	int i;
 
 	a->s = s;
 	a->cache = upload_dir();
-	for (i = 0; p && i < p->nfunctions; i++) {
-		const proj_function *pf = &p->functions[i];
-		fn_rec *r = xcalloc(1, sizeof *r);
-		char hex[65], *err = NULL;
-		struct stat st;
-
-		r->name = xstrdup(pf->name);
-		r->runtime = xstrdup(pf->runtime);
-		r->handler = pf->handler ? xstrdup(pf->handler) : NULL;
-		r->role = xasprintf("arn:aws:iam::%s:role/lambda-role", s->account);
-		r->code = xstrdup(pf->code);
-		/* Resolved already by ws_start_lambda: this finds it. */
-		r->code_dir = pkg_resolve(pf->code, a->cache, &err);
-		free(err);
-		err = NULL;
-		if (!r->code_dir)
-			r->code_dir = xstrdup(pf->code);
-		/* The hash of a folder package is that of its path: AWS hashes
-		 * the zip, which a folder does not have. */
-		digest(pf->code, strlen(pf->code), &r->sha256, hex);
-		r->code_size = pf->code_is_zip && stat(pf->code, &st) == 0 ? (long)st.st_size : 0;
-		r->timeout = pf->timeout;
-		r->memory = pf->memory;
-		r->reserved = pf->concurrency;
-		r->env = cJSON_CreateObject();
-		for (k = 0; k < pf->nenv; k++)
-			cJSON_AddStringToObject(r->env, pf->env[k].name, pf->env[k].value);
-		r->f = lam_find(s->ws.svc, pf->name);
-		rec_touch(a, r);
-		if (!r->f) {
-			rec_free(r);
-			continue;
-		}
-		*tail = r;
-		tail = &r->next;
-	}
+	for (i = 0; p && i < p->nfunctions; i++)
+		lamapi_sync(a, &p->functions[i]);
 	return a;
 }
 

@@ -8,6 +8,11 @@
  * function of the project (already defined by ws_start_lambda), so that
  * they are listed, described and invoked at once. */
 lamapi *lamapi_new(sv_server *s);
+/* For the project's live reload (serve.c): lamapi_sync makes the record of
+ * a project's function (defined again already by ws_define) new, in its
+ * place; lamapi_drop removes a function and its record by name. */
+void lamapi_sync(lamapi *a, const proj_function *pf);
+void lamapi_drop(lamapi *a, const char *name);
 /* Frees the records, and those of Invoke requests still waiting (their
  * invocations are never called back once the service is freed).  Call it
  * after the HTTP server is freed and before ws_close. */

@@ -541,10 +541,7 @@ static void do_delete_state_machine(sfn_call *c)
 	/* Deleting what does not exist succeeds, as on AWS. */
 	for (p = &c->a->sms; *p; p = &(*p)->next) {
 		if (strcmp((*p)->arn, arn) == 0) {
-			sm_rec *r = *p;
-
-			*p = r->next;
-			sm_free(r);
+			sfnapi_drop(c->a, (*p)->name);
 			break;
 		}
 	}
@@ -1247,6 +1244,81 @@ void sfnapi_handle(sfnapi *a, struct evhttp_request *req, const char *action,
 
 /* ---- life ---- */
 
+/* Prints asl_load's diagnostics of a project's state machine. */
+static void print_diags(const proj_machine *pm, const diags *d)
+{
+	int k;
+
+	for (k = 0; k < d->n; k++)
+		fprintf(stderr, "%s: %s: %s: %s%s%s\n",
+			pm->definition_file ? pm->definition_file : pm->where,
+			d->v[k].severity, d->v[k].code, d->v[k].message,
+			d->v[k].location ? " at " : "", d->v[k].location ? d->v[k].location : "");
+}
+
+int sfnapi_check(const proj_machine *pm)
+{
+	diags d = { 0 };
+	asl_machine *m = asl_load(pm->definition, &d);
+
+	if (!m)
+		print_diags(pm, &d);
+	diag_free(&d);
+	asl_unref(m);
+	return m ? 0 : -1;
+}
+
+int sfnapi_sync(sfnapi *a, const proj_machine *pm)
+{
+	diags d = { 0 };
+	asl_machine *m;
+	sm_rec *r = sm_by_name(a, pm->name);
+	char *text = js_print(pm->definition), *role;
+
+	if (r && r->express == pm->express && !strcmp(r->definition, text)) {
+		free(text);
+		return 0;                  /* unchanged */
+	}
+	if (!(m = asl_load(pm->definition, &d))) {
+		print_diags(pm, &d);
+		diag_free(&d);
+		free(text);
+		return -1;
+	}
+	diag_free(&d);
+	if (r && r->express == pm->express) {
+		/* As UpdateStateMachine: running executions keep their own. */
+		asl_unref(r->m);
+		r->m = m;
+		free(r->definition);
+		r->definition = text;
+		r->updated = ex_engine_now(a->s->g);
+		return 1;
+	}
+	if (r)
+		sfnapi_drop(a, pm->name);  /* a new type: a new state machine */
+	role = xasprintf("arn:aws:iam::%s:role/StepFunctionsRole", a->s->account);
+	sm_add(a, pm->name, m, text, role, pm->express);
+	free(text);
+	free(role);
+	return 1;
+}
+
+void sfnapi_drop(sfnapi *a, const char *name)
+{
+	sm_rec **p;
+
+	for (p = &a->sms; *p; p = &(*p)->next) {
+		if (strcmp((*p)->name, name) == 0) {
+			sm_rec *r = *p;
+
+			*p = r->next;
+			sm_free(r);
+			return;
+		}
+	}
+}
+
 sfnapi *sfnapi_new(sv_server *s)
 {
 	sfnapi *a = xcalloc(1, sizeof *a);
@@ -1255,29 +1327,10 @@ sfnapi *sfnapi_new(sv_server *s)
 
 	a->s = s;
 	for (i = 0; p && i < p->nmachines; i++) {
-		const proj_machine *pm = &p->machines[i];
-		diags d = { 0 };
-		asl_machine *m = asl_load(pm->definition, &d);
-		char *text, *role;
-		int k;
-
-		if (!m) {
-			for (k = 0; k < d.n; k++)
-				fprintf(stderr, "%s: %s: %s: %s%s%s\n",
-					pm->definition_file ? pm->definition_file : pm->where,
-					d.v[k].severity, d.v[k].code, d.v[k].message,
-					d.v[k].location ? " at " : "",
-					d.v[k].location ? d.v[k].location : "");
-			diag_free(&d);
+		if (sfnapi_sync(a, &p->machines[i]) < 0) {
 			sfnapi_free(a);
 			return NULL;
 		}
-		diag_free(&d);
-		text = js_print(pm->definition);
-		role = xasprintf("arn:aws:iam::%s:role/StepFunctionsRole", s->account);
-		sm_add(a, pm->name, m, text, role, pm->express);
-		free(text);
-		free(role);
 	}
 	return a;
 }

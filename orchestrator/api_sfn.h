@@ -13,6 +13,17 @@ sfnapi *sfnapi_new(sv_server *s);
  * are not answered: call it after the HTTP server is freed. */
 void sfnapi_free(sfnapi *a);
 
+/* For the project's live reload (serve.c).  sfnapi_check validates a
+ * project's state machine (diagnostics printed); 0 or -1.  sfnapi_sync
+ * creates the state machine or, when its definition or type changed,
+ * updates it as UpdateStateMachine does (running executions keep the
+ * definition they started with; a changed type makes a new one): 1 when
+ * something changed, 0 when not, -1 with diagnostics printed.
+ * sfnapi_drop deletes a state machine by name (nothing when absent). */
+int sfnapi_check(const proj_machine *pm);
+int sfnapi_sync(sfnapi *a, const proj_machine *pm);
+void sfnapi_drop(sfnapi *a, const char *name);
+
 /* The task handler the engine runs: `inner` (mocks, then Lambda), plus the
  * record of every task token issued, so that SendTask* on a token whose
  * task ended answers TaskTimedOut rather than TaskDoesNotExist. */

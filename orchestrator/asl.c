@@ -1079,11 +1079,15 @@ static void json_syntax_error(diags *d, const char *text, size_t len, size_t off
 
 asl_machine *asl_load_text(const char *text, size_t len, diags *d)
 {
-	size_t off = 0;
+	size_t off = 0, blank = 0;
 	cJSON *def;
 	asl_machine *m;
 
-	if (len == 0 || strspn(text, " \t\r\n") == len) {
+	/* Within len only: the text need not end with a NUL byte. */
+	while (blank < len && (text[blank] == ' ' || text[blank] == '\t' || text[blank] == '\r' ||
+			       text[blank] == '\n'))
+		blank++;
+	if (blank == len) {
 		diag_error(d, SCHEMA, NULL, "Definition must be a valid JSON object");
 		return NULL;
 	}

@@ -22,6 +22,7 @@
 #include "project.h"
 #include "export.h"
 #include "serve.h"
+#include "watch.h"
 #include "workspace.h"
 #include "limits.h"
 #include "mock.h"
@@ -503,79 +504,24 @@ static int run_once(int argc, char **argv);
 
 /* ---- --watch: the edit-run loop ---- */
 
-/* Adds an inotify watch on dir and its subfolders (not node_modules,
- * .git or build output), at most SL_WATCH_MAX_DIRS of them. */
-static void watch_tree(int fd, const char *dir, int depth, int *count)
-{
-	DIR *d;
-	struct dirent *e;
-
-	if (depth > SL_WATCH_MAX_DEPTH || *count >= SL_WATCH_MAX_DIRS)
-		return;
-	if (inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE |
-			      IN_DELETE | IN_MOVED_FROM) < 0)
-		return;
-	(*count)++;
-	if (!(d = opendir(dir)))
-		return;
-	while ((e = readdir(d))) {
-		char *sub;
-		struct stat st;
-
-		if (e->d_name[0] == '.' || strcmp(e->d_name, "node_modules") == 0 ||
-		    strcmp(e->d_name, "__pycache__") == 0 || strcmp(e->d_name, "build") == 0)
-			continue;
-		sub = xasprintf("%s/%s", dir, e->d_name);
-		if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			watch_tree(fd, sub, depth + 1, count);
-		free(sub);
-	}
-	closedir(d);
-}
-
-static void watch_parent(int fd, const char *file, int *count)
-{
-	char *dir = xstrdup(file), *slash = strrchr(dir, '/');
-
-	if (slash)
-		*slash = '\0';
-	watch_tree(fd, slash ? dir : ".", SL_WATCH_MAX_DEPTH, count);
-	free(dir);
-}
-
 /* Blocks until something the run depends on changes: the project's folder,
  * its functions' code, its definition files (or the --definition file).
  * A burst of changes counts once.  Returns 0, or -1 when nothing can be
  * watched. */
 static int wait_for_change(const run_opts *o)
 {
-	int fd = inotify_init1(IN_CLOEXEC), count = 0, i;
+	int fd = inotify_init1(IN_CLOEXEC), count;
 	char buf[4096];
 	proj_project *p = NULL;
 	char *path = o->project ? xstrdup(o->project) : proj_find(NULL);
 
 	if (fd < 0)
 		return -1;
-	if (path) {
-		struct stat st;
-
+	if (path)
 		p = proj_load(path, NULL);
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			watch_tree(fd, path, 0, &count);
-		else
-			watch_parent(fd, path, &count);
-	}
-	for (i = 0; p && i < p->nfunctions; i++) {
-		if (p->functions[i].code_is_zip)
-			watch_parent(fd, p->functions[i].code, &count);
-		else
-			watch_tree(fd, p->functions[i].code, 0, &count);
-	}
-	for (i = 0; p && i < p->nmachines; i++)
-		if (p->machines[i].definition_file)
-			watch_parent(fd, p->machines[i].definition_file, &count);
+	count = watch_project(fd, path, p);
 	if (o->definition)
-		watch_parent(fd, o->definition, &count);
+		count += watch_project(fd, o->definition, NULL);
 	proj_free(p);
 	free(path);
 	if (count == 0) {

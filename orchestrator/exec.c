@@ -32,6 +32,11 @@ enum timer_kind {
 /* Transitions a cursor makes in a row before it yields to others, so that
  * branches interleave. */
 #define STEP_BUDGET 64
+/* Cursor steps one ex_engine_poll runs before it returns to the caller's
+ * loop, so that a definition that loops for ever (an EXPRESS execution
+ * has no history cap to end it) cannot starve the loop's requests and
+ * signals. */
+#define POLL_BUDGET 64
 
 typedef struct cursor cursor;
 
@@ -2097,9 +2102,10 @@ static void fail_overflowed(sl_engine *g)
 int ex_engine_poll(sl_engine *g, double *next_due)
 {
 	double now;
+	int steps = 0;
 
 	for (;;) {
-		while (g->ready_head) {
+		while (g->ready_head && steps++ < POLL_BUDGET) {
 			cursor *c = g->ready_head;
 
 			g->ready_head = c->qnext;
@@ -2126,10 +2132,11 @@ int ex_engine_poll(sl_engine *g, double *next_due)
 			heap_pop(g);
 			fire(g, t);
 		}
-		if (!g->ready_head)
+		if (!g->ready_head || steps >= POLL_BUDGET)
 			break;
 	}
-	*next_due = g->hn > 0 ? g->heap[0].due : 0;
+	/* Work left over from the budget is due now. */
+	*next_due = g->ready_head ? ex_engine_now(g) : g->hn > 0 ? g->heap[0].due : 0;
 	return g->running;
 }
 

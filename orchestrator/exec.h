@@ -73,7 +73,9 @@ int ex_engine_run(sl_engine *g);
 void ex_engine_set_tasks(sl_engine *g, sl_task_handler h);
 /* Runs what is ready now, without sleeping; returns the number of
  * executions still running and, in *next_due, when the next timer falls
- * due (seconds since the epoch) or 0 for none. */
+ * due (seconds since the epoch) or 0 for none.  It returns after a bounded
+ * amount of work even when executions are still ready (a loop that never
+ * waits); *next_due is then the current time: poll again soon. */
 int ex_engine_poll(sl_engine *g, double *next_due);
 /* The engine's current time, seconds since the epoch. */
 double ex_engine_now(const sl_engine *g);

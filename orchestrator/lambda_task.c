@@ -119,7 +119,6 @@ lt_bridge *lt_new(lam_service *svc, sl_loop *loop, const char *region, const cha
 		  const lt_fault *faults, int nfaults, lam_log_fn log, void *log_ud)
 {
 	lt_bridge *b = xcalloc(1, sizeof *b);
-	int i;
 
 	b->svc = svc;
 	b->loop = loop;
@@ -127,6 +126,28 @@ lt_bridge *lt_new(lam_service *svc, sl_loop *loop, const char *region, const cha
 	b->account = xstrdup(account ? account : "123456789012");
 	b->log = log;
 	b->log_ud = log_ud;
+	lt_set_faults(b, faults, nfaults);
+	return b;
+}
+
+static void faults_free(lt_bridge *b)
+{
+	int i;
+
+	for (i = 0; i < b->nfaults; i++) {
+		free((char *)b->faults[i].f.function);
+		free((char *)b->faults[i].f.error);
+	}
+	free(b->faults);
+	b->faults = NULL;
+	b->nfaults = 0;
+}
+
+void lt_set_faults(lt_bridge *b, const lt_fault *faults, int nfaults)
+{
+	int i;
+
+	faults_free(b);
 	b->faults = xcalloc((size_t)nfaults + 1, sizeof *b->faults);
 	for (i = 0; i < nfaults; i++) {
 		b->faults[i].f = faults[i];
@@ -135,20 +156,13 @@ lt_bridge *lt_new(lam_service *svc, sl_loop *loop, const char *region, const cha
 		b->faults[i].rng = faults[i].seed * 6364136223846793005ULL + 1442695040888963407ULL;
 	}
 	b->nfaults = nfaults;
-	return b;
 }
 
 void lt_free(lt_bridge *b)
 {
-	int i;
-
 	if (!b)
 		return;
-	for (i = 0; i < b->nfaults; i++) {
-		free((char *)b->faults[i].f.function);
-		free((char *)b->faults[i].f.error);
-	}
-	free(b->faults);
+	faults_free(b);
 	free(b->region);
 	free(b->account);
 	free(b);

@@ -27,6 +27,8 @@ typedef struct lt_bridge lt_bridge;
 lt_bridge *lt_new(lam_service *svc, sl_loop *loop, const char *region, const char *account,
 		  const lt_fault *faults, int nfaults, lam_log_fn log, void *log_ud);
 void lt_free(lt_bridge *b);
+/* Replaces the faults (copied; their counts start again). */
+void lt_set_faults(lt_bridge *b, const lt_fault *faults, int nfaults);
 
 /* The task handler: arn:aws:lambda:...:function:NAME[:QUALIFIER] (also
  * with "..." for region and account, as the seed examples write them) and

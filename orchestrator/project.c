@@ -1809,6 +1809,29 @@ void proj_free(proj_project *p)
 	free(p);
 }
 
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+int proj_function_equal(const proj_function *a, const proj_function *b)
+{
+	int k;
+
+	if (!same_str(a->name, b->name) || !same_str(a->runtime, b->runtime) ||
+	    !same_str(a->handler, b->handler) || !same_str(a->code, b->code) ||
+	    a->code_is_zip != b->code_is_zip || a->timeout != b->timeout || a->memory != b->memory ||
+	    a->concurrency != b->concurrency || a->nenv != b->nenv || a->nlayers != b->nlayers)
+		return 0;
+	for (k = 0; k < a->nenv; k++)
+		if (!same_str(a->env[k].name, b->env[k].name) || !same_str(a->env[k].value, b->env[k].value))
+			return 0;
+	for (k = 0; k < a->nlayers; k++)
+		if (!same_str(a->layers[k], b->layers[k]))
+			return 0;
+	return 1;
+}
+
 const proj_function *proj_function_find(const proj_project *p, const char *name)
 {
 	int i;

@@ -169,6 +169,9 @@ int proj_machine_name_valid(const char *name);
 /* The function or state machine called name (borrowed), or NULL. */
 const proj_function *proj_function_find(const proj_project *p, const char *name);
 const proj_machine *proj_machine_find(const proj_project *p, const char *name);
+/* Whether two functions are configured alike (everything but the files
+ * of their code and layers). */
+int proj_function_equal(const proj_function *a, const proj_function *b);
 
 /* The runtime called name as a static string, with its language family in
  * *lang, or NULL when steplocal does not run it (shared with sam.c). */

@@ -23,7 +23,11 @@
 
 #include "api_lambda.h"
 #include "api_sfn.h"
+#include "limits.h"
+#include "watch.h"
 #include "xalloc.h"
+
+#include <sys/inotify.h>
 
 #define SV_DEFAULT_PORT    8083
 #define SV_DEFAULT_HOST    "127.0.0.1"
@@ -38,8 +42,11 @@
 static const char usage_text[] =
 	"usage: steplocal serve [--port 8083] [--host 127.0.0.1] [-f PROJECT]\n"
 	"                       [--wait-scale X] [--mock-config F] [--concurrency N] [--quiet]\n"
+	"                       [--no-reload]\n"
 	"  the AWS Step Functions API (AWS JSON 1.0) and the AWS Lambda API on one port,\n"
-	"  for the aws CLI and the SDKs with --endpoint-url http://HOST:PORT\n";
+	"  for the aws CLI and the SDKs with --endpoint-url http://HOST:PORT\n"
+	"  A project's edits (definitions, handlers, the project or template) are\n"
+	"  picked up as they are saved, unless --no-reload.\n";
 
 typedef struct sv_opts {
 	int port;
@@ -49,6 +56,7 @@ typedef struct sv_opts {
 	const char *mock_config;
 	int concurrency;
 	int quiet;
+	int no_reload;
 } sv_opts;
 
 /* ---- replies ---- */
@@ -244,6 +252,10 @@ static int parse_args(int argc, char **argv, sv_opts *o)
 			o->quiet = 1;
 			continue;
 		}
+		if (strcmp(a, "--no-reload") == 0) {
+			o->no_reload = 1;
+			continue;
+		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(usage_text, stdout);
 			exit(0);
@@ -320,6 +332,183 @@ static mock_set *load_mocks(const char *path)
 	return ms;
 }
 
+/* ---- live reload ----
+ *
+ * The project's folders are watched (watch.h).  A burst of changes that
+ * has settled for SL_WATCH_SETTLE_MS loads the project again; if it loads
+ * and every state machine validates, the new version replaces the old one
+ * at once: functions whose configuration or files changed are defined
+ * again (their warm environments are replaced; busy ones finish first),
+ * state machines whose definition changed are updated as UpdateStateMachine
+ * does (running executions keep theirs), new ones appear, removed ones go,
+ * and the faults start again.  A project that does not load is reported
+ * and the previous version keeps serving.  Functions and state machines
+ * created through the API are left alone unless the project names them. */
+typedef struct reloader {
+	sv_server *s;
+	const char *project;       /* as given with -f, or NULL: the current folder */
+	int fd;                    /* inotify, -1 when closed */
+	struct event *ev, *settle;
+	char **names;              /* the project's functions ... */
+	unsigned long long *stamps;   /* ... and the stamps of their files */
+	int n;
+} reloader;
+
+static void on_change(evutil_socket_t fd, short what, void *arg);
+
+static void stamps_take(reloader *r)
+{
+	const proj_project *p = r->s->ws.proj;
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->names[i]);
+	r->n = p->nfunctions;
+	r->names = xrealloc(r->names, ((size_t)r->n + 1) * sizeof *r->names);
+	r->stamps = xrealloc(r->stamps, ((size_t)r->n + 1) * sizeof *r->stamps);
+	for (i = 0; i < r->n; i++) {
+		r->names[i] = xstrdup(p->functions[i].name);
+		r->stamps[i] = watch_stamp(&p->functions[i]);
+	}
+}
+
+static unsigned long long stamp_of(const reloader *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->names[i], name) == 0)
+			return r->stamps[i];
+	return 0;
+}
+
+/* (Re)opens the inotify descriptor on what the project depends on now. */
+static int watch_open(reloader *r)
+{
+	int count;
+
+	if (r->ev) {
+		event_free(r->ev);
+		r->ev = NULL;
+	}
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (r->fd < 0)
+		return 0;
+	/* The file loaded (a steplocal.yaml with template: too) and the project. */
+	count = watch_project(r->fd, r->s->ws.file, NULL) +
+		watch_project(r->fd, r->s->ws.proj->path, r->s->ws.proj);
+	r->ev = event_new(r->s->base, r->fd, EV_READ | EV_PERSIST, on_change, r);
+	event_add(r->ev, NULL);
+	return count;
+}
+
+static void reload(reloader *r)
+{
+	sv_server *s = r->s;
+	workspace nw = { 0 };
+	proj_project *old = s->ws.proj, *np;
+	sam_info oldsam = s->ws.sam;
+	int i;
+
+	nw.quiet = 1;              /* the notice was said at start */
+	nw.sam_opts = s->ws.sam_opts;
+	if (ws_load(&nw, r->project, 1) < 0) {
+		fprintf(stderr, "steplocal serve: the project changed but does not load (above); "
+			"still serving the previous version\n");
+		sam_info_free(&nw.sam);
+		free(nw.file);
+		return;
+	}
+	free(nw.file);
+	np = nw.proj;
+	for (i = 0; i < np->nmachines; i++)
+		if (sfnapi_check(&np->machines[i]) < 0) {
+			fprintf(stderr, "steplocal serve: %s changed but its state machine %s is not "
+				"valid (above); still serving the previous version\n", np->path,
+				np->machines[i].name);
+			proj_free(np);
+			sam_info_free(&nw.sam);
+			return;
+		}
+	s->ws.proj = np;
+	s->ws.sam = nw.sam;
+	for (i = 0; i < np->nfunctions; i++) {
+		const proj_function *f = &np->functions[i], *was = proj_function_find(old, f->name);
+
+		if (was && proj_function_equal(was, f) && stamp_of(r, f->name) == watch_stamp(f))
+			continue;
+		if (ws_define(&s->ws, f) == 0) {
+			lamapi_sync(s->lam, f);
+			fprintf(stderr, "steplocal serve: %s function %s\n", was ? "reloaded" : "added",
+				f->name);
+		}
+	}
+	for (i = 0; i < old->nfunctions; i++)
+		if (!proj_function_find(np, old->functions[i].name)) {
+			lamapi_drop(s->lam, old->functions[i].name);
+			fprintf(stderr, "steplocal serve: removed function %s\n", old->functions[i].name);
+		}
+	for (i = 0; i < np->nmachines; i++) {
+		const proj_machine *m = &np->machines[i];
+
+		if (sfnapi_sync(s->sfn, m) > 0)
+			fprintf(stderr, "steplocal serve: %s state machine %s\n",
+				proj_machine_find(old, m->name) ? "reloaded" : "added", m->name);
+	}
+	for (i = 0; i < old->nmachines; i++)
+		if (!proj_machine_find(np, old->machines[i].name)) {
+			sfnapi_drop(s->sfn, old->machines[i].name);
+			fprintf(stderr, "steplocal serve: removed state machine %s\n", old->machines[i].name);
+		}
+	ws_set_faults(&s->ws);
+	stamps_take(r);
+	proj_free(old);
+	sam_info_free(&oldsam);
+}
+
+static void on_settled(evutil_socket_t fd, short what, void *arg)
+{
+	reloader *r = arg;
+
+	(void)fd;
+	(void)what;
+	if (r->s->stopping)
+		return;
+	reload(r);
+	watch_open(r);             /* new folders, new code paths */
+}
+
+/* A change: drained; the reload waits until the burst is over. */
+static void on_change(evutil_socket_t fd, short what, void *arg)
+{
+	reloader *r = arg;
+	struct timeval tv = { SL_WATCH_SETTLE_MS / 1000, (SL_WATCH_SETTLE_MS % 1000) * 1000 };
+	char buf[4096];
+
+	(void)what;
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	evtimer_add(r->settle, &tv);
+}
+
+static void reloader_free(reloader *r)
+{
+	int i;
+
+	if (r->ev)
+		event_free(r->ev);
+	if (r->settle)
+		event_free(r->settle);
+	if (r->fd >= 0)
+		close(r->fd);
+	for (i = 0; i < r->n; i++)
+		free(r->names[i]);
+	free(r->names);
+	free(r->stamps);
+}
+
 /* The port a listener bound (for --port 0). */
 static int bound_port(struct evhttp_bound_socket *bs)
 {
@@ -342,6 +531,8 @@ int serve_main(int argc, char **argv)
 	struct evhttp_bound_socket *bs;
 	struct event *sigs[2] = { NULL, NULL };
 	sl_task_handler lambda;
+	reloader rl = { 0 };
+	char *region = NULL, *account = NULL;
 	int rc = 1, have;
 
 	if (parse_args(argc, argv, &o))
@@ -351,10 +542,14 @@ int serve_main(int argc, char **argv)
 		return 2;
 	s.ws.quiet = o.quiet;
 	s.ws.concurrency = o.concurrency;
-	s.region = s.ws.proj ? s.ws.proj->region : PROJ_DEFAULT_REGION;
-	s.account = s.ws.proj ? s.ws.proj->account : PROJ_DEFAULT_ACCOUNT;
+	/* Copies: a reload replaces the project (its region and account stay). */
+	s.region = region = xstrdup(s.ws.proj ? s.ws.proj->region : PROJ_DEFAULT_REGION);
+	s.account = account = xstrdup(s.ws.proj ? s.ws.proj->account : PROJ_DEFAULT_ACCOUNT);
+	rl.fd = -1;
 	if (o.mock_config && !(s.mocks = load_mocks(o.mock_config))) {
 		ws_close(&s.ws);
+		free(region);
+		free(account);
 		return 2;
 	}
 	s.base = lam_base_new();
@@ -416,6 +611,18 @@ int serve_main(int argc, char **argv)
 	sigs[1] = evsignal_new(s.base, SIGTERM, on_signal, &s);
 	evsignal_add(sigs[0], NULL);
 	evsignal_add(sigs[1], NULL);
+	if (s.ws.proj && !o.no_reload) {
+		int n;
+
+		rl.s = &s;
+		rl.project = o.project;
+		rl.settle = evtimer_new(s.base, on_settled, &rl);
+		stamps_take(&rl);
+		n = watch_open(&rl);
+		if (!o.quiet)
+			fprintf(stderr, "steplocal serve: reloading on changes (%d folder%s watched)\n", n,
+				n == 1 ? "" : "s");
+	}
 	printf("steplocal serve: listening on http://%s:%d (%s)\n", o.host, bound_port(bs),
 	       s.ws.proj ? s.ws.proj->path : "no project");
 	fflush(stdout);
@@ -424,6 +631,7 @@ int serve_main(int argc, char **argv)
 out:
 	/* Order (serve.h): requests, executions, API state, functions. */
 	s.stopping = 1;
+	reloader_free(&rl);
 	if (http)
 		evhttp_free(http);
 	if (sigs[0]) {
@@ -437,5 +645,7 @@ out:
 	ws_close(&s.ws);
 	event_base_free(s.base);
 	mock_free(s.mocks);
+	free(region);
+	free(account);
 	return rc;
 }

@@ -130,7 +130,8 @@ int ws_load(workspace *w, const char *path, int required)
 		if (w->proj && w->proj->template_path && ws_use_template(w, &err))
 			w->proj = NULL;
 	}
-	free(file);
+	free(w->file);
+	w->file = file;
 	if (!w->proj) {
 		fprintf(stderr, "%s%s", err ? err : "steplocal: cannot load the project\n",
 			err && err[strlen(err) - 1] != '\n' ? "\n" : "");
@@ -145,13 +146,67 @@ const char *ws_resolve(const workspace *w, const char *name)
 	return sam_info_resolve(&w->sam, name);
 }
 
-/* Starts the Lambda side on base and defines every function of the
- * project (extracting .zip packages once).  Returns 0 or -1, printed. */
+int ws_define(workspace *w, const proj_function *f)
+{
+	lam_config c = { 0 };
+	char *cache = cache_dir(), *err = NULL, *dir, **env;
+	const char **layers;
+	int k, rc = 0;
+
+	dir = pkg_resolve(f->code, cache, &err);
+	free(cache);
+	if (!dir) {
+		fprintf(stderr, "steplocal: %s: functions.%s.code: %s\n", w->proj->path, f->name, err);
+		free(err);
+		return -1;
+	}
+	env = xcalloc((size_t)f->nenv + 1, sizeof *env);
+	for (k = 0; k < f->nenv; k++)
+		env[k] = xasprintf("%s=%s", f->env[k].name, f->env[k].value);
+	layers = xcalloc((size_t)f->nlayers + 1, sizeof *layers);
+	for (k = 0; k < f->nlayers; k++)
+		layers[k] = f->layers[k];
+	c.name = f->name;
+	c.runtime = f->runtime;
+	c.handler = f->handler;
+	c.code_dir = dir;
+	c.timeout = f->timeout;
+	c.memory = f->memory;
+	c.reserved = f->concurrency;
+	c.env = (const char *const *)env;
+	c.layers = layers;
+	if (!lam_define(w->svc, &c, &err)) {
+		fprintf(stderr, "steplocal: %s: functions.%s: %s\n", w->proj->path, f->name, err);
+		free(err);
+		rc = -1;
+	}
+	for (k = 0; k < f->nenv; k++)
+		free(env[k]);
+	free(env);
+	free(layers);
+	free(dir);
+	return rc;
+}
+
+void ws_set_faults(workspace *w)
+{
+	lt_fault *faults = xcalloc((size_t)w->proj->nfaults + 1, sizeof *faults);
+	int i;
+
+	for (i = 0; i < w->proj->nfaults; i++) {
+		faults[i].function = w->proj->faults[i].function;
+		faults[i].error = w->proj->faults[i].error;
+		faults[i].times = w->proj->faults[i].times;
+		faults[i].rate = w->proj->faults[i].rate;
+		faults[i].seed = w->proj->faults[i].seed;
+	}
+	lt_set_faults(w->bridge, faults, w->proj->nfaults);
+	free(faults);
+}
+
 int ws_start_lambda(workspace *w, struct event_base *base, sl_loop *loop)
 {
 	lam_service_opts so = { 0 };
-	lt_fault *faults;
-	char *cache = cache_dir();
 	int i, rc = 0;
 
 	so.region = w->proj->region;
@@ -161,58 +216,10 @@ int ws_start_lambda(workspace *w, struct event_base *base, sl_loop *loop)
 	so.account_concurrency = w->concurrency;
 	w->base = base;
 	w->svc = lam_service_new(base, &so);
-	for (i = 0; i < w->proj->nfunctions && rc == 0; i++) {
-		const proj_function *f = &w->proj->functions[i];
-		lam_config c = { 0 };
-		char *err = NULL, *dir, **env;
-		const char **layers;
-		int k;
-
-		dir = pkg_resolve(f->code, cache, &err);
-		if (!dir) {
-			fprintf(stderr, "steplocal: %s: functions.%s.code: %s\n", w->proj->path, f->name, err);
-			free(err);
-			rc = -1;
-			break;
-		}
-		env = xcalloc((size_t)f->nenv + 1, sizeof *env);
-		for (k = 0; k < f->nenv; k++)
-			env[k] = xasprintf("%s=%s", f->env[k].name, f->env[k].value);
-		c.name = f->name;
-		c.runtime = f->runtime;
-		c.handler = f->handler;
-		c.code_dir = dir;
-		c.timeout = f->timeout;
-		c.memory = f->memory;
-		c.reserved = f->concurrency;
-		c.env = (const char *const *)env;
-		layers = xcalloc((size_t)f->nlayers + 1, sizeof *layers);
-		for (k = 0; k < f->nlayers; k++)
-			layers[k] = f->layers[k];
-		c.layers = layers;
-		if (!lam_define(w->svc, &c, &err)) {
-			fprintf(stderr, "steplocal: %s: functions.%s: %s\n", w->proj->path, f->name, err);
-			free(err);
-			rc = -1;
-		}
-		for (k = 0; k < f->nenv; k++)
-			free(env[k]);
-		free(env);
-		free(layers);
-		free(dir);
-	}
-	free(cache);
-	faults = xcalloc((size_t)w->proj->nfaults + 1, sizeof *faults);
-	for (i = 0; i < w->proj->nfaults; i++) {
-		faults[i].function = w->proj->faults[i].function;
-		faults[i].error = w->proj->faults[i].error;
-		faults[i].times = w->proj->faults[i].times;
-		faults[i].rate = w->proj->faults[i].rate;
-		faults[i].seed = w->proj->faults[i].seed;
-	}
-	w->bridge = lt_new(w->svc, loop, w->proj->region, w->proj->account, faults,
-			   w->proj->nfaults, print_log, w);
-	free(faults);
+	for (i = 0; i < w->proj->nfunctions && rc == 0; i++)
+		rc = ws_define(w, &w->proj->functions[i]);
+	w->bridge = lt_new(w->svc, loop, w->proj->region, w->proj->account, NULL, 0, print_log, w);
+	ws_set_faults(w);
 	return rc;
 }
 
@@ -224,6 +231,7 @@ void ws_close(workspace *w)
 		lam_service_free(w->svc);
 	proj_free(w->proj);
 	sam_info_free(&w->sam);
+	free(w->file);
 	memset(w, 0, sizeof *w);
 }
 

@@ -12,6 +12,7 @@ struct event_base;
 
 typedef struct workspace {
 	proj_project *proj;
+	char *file;               /* the file ws_load loaded: a steplocal.yaml or a template */
 	struct event_base *base;
 	lam_service *svc;
 	lt_bridge *bridge;
@@ -37,6 +38,13 @@ const char *ws_resolve(const workspace *w, const char *name);
  * kicks loop (may be NULL) when a task completes.  Function log lines go
  * to stderr unless w->quiet.  Returns 0, or -1 with the problem printed. */
 int ws_start_lambda(workspace *w, struct event_base *base, sl_loop *loop);
+
+/* Defines (or defines again: warm environments of its previous version
+ * are replaced) function f of w->proj on the running service.  Returns 0,
+ * or -1 with the problem printed. */
+int ws_define(workspace *w, const proj_function *f);
+/* Gives the Task bridge w->proj's faults (their counts start again). */
+void ws_set_faults(workspace *w);
 
 /* Ends every function process (outside any libevent callback), then
  * frees the project. */

@@ -592,6 +592,113 @@ class F_Cli(unittest.TestCase):
             self.assertEqual(json.load(f), {"cli": True})
 
 
+class G_Reload(unittest.TestCase):
+    """Live reload: a second server on a copy of a small project, edited in place."""
+
+    PROJECT = """functions:
+  Greeter:
+    runtime: python3.12
+    handler: app.handler
+    code: fn
+state_machines:
+  Hello:
+    definition: hello.asl.json
+"""
+    TASK = {"StartAt": "Call", "States": {"Call": {
+        "Type": "Task", "Resource": "arn:aws:lambda:%s:%s:function:Greeter" % (REGION, ACCOUNT), "End": True}}}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = os.path.join(TMP, "reload")
+        os.makedirs(os.path.join(cls.dir, "fn"))
+        cls.write("steplocal.yaml", cls.PROJECT)
+        cls.write("fn/app.py", "def handler(event, context):\n    return {'v': 1}\n")
+        cls.write("hello.asl.json", json.dumps(cls.TASK))
+        port = free_port()
+        cls.log = open(os.path.join(TMP, "reload.log"), "w+")
+        cls.proc = subprocess.Popen([BIN, "serve", "--port", str(port), "-f", cls.dir],
+                                    stdout=cls.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        cfg = Config(retries={"total_max_attempts": 1}, read_timeout=60)
+        url = "http://127.0.0.1:%d" % port
+        cls.lam = boto3.client("lambda", endpoint_url=url, region_name=REGION, config=cfg)
+        cls.sfn = boto3.client("stepfunctions", endpoint_url=url, region_name=REGION, config=cfg)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.send_signal(signal.SIGTERM)
+        cls.proc.wait(timeout=30)
+        time.sleep(0.2)
+        left = session_processes(cls.proc.pid)
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        assert not left, "processes left by the reload server: %s" % left
+
+    @classmethod
+    def write(cls, rel, text):
+        with open(os.path.join(cls.dir, rel), "w") as f:
+            f.write(text)
+
+    def logged(self, text, timeout=20):
+        """Waits until the server's log says text (a reload is done then)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            self.log.seek(0)
+            if text in self.log.read():
+                return
+            time.sleep(0.05)
+        self.log.seek(0)
+        self.fail("the log never said %r:\n%s" % (text, self.log.read()[-3000:]))
+
+    def invoke(self, name="Greeter"):
+        return json.loads(self.lam.invoke(FunctionName=name, Payload=b"{}")["Payload"].read())
+
+    def definition(self):
+        return json.loads(self.sfn.describe_state_machine(stateMachineArn=SM + "Hello")["definition"])
+
+    def test_reload(self):
+        self.assertEqual(self.invoke(), {"v": 1})
+        # A handler edited: the warm environment is replaced.
+        self.write("fn/app.py", "def handler(event, context):\n    return {'v': 2}\n")
+        self.logged("reloaded function Greeter")
+        self.assertEqual(self.invoke(), {"v": 2})
+        # A definition edited: new executions use it.
+        t = dict(self.TASK, Comment="second")
+        self.write("hello.asl.json", json.dumps(t))
+        self.logged("reloaded state machine Hello")
+        self.assertEqual(self.definition()["Comment"], "second")
+        arn = self.sfn.start_execution(stateMachineArn=SM + "Hello")["executionArn"]
+        deadline = time.time() + 30
+        while self.sfn.describe_execution(executionArn=arn)["status"] == "RUNNING" and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(json.loads(self.sfn.describe_execution(executionArn=arn)["output"]), {"v": 2})
+        # A broken definition: said, and the previous version keeps serving.
+        self.write("hello.asl.json", '{"StartAt": ')
+        self.logged("still serving the previous version")
+        self.assertEqual(self.definition()["Comment"], "second")
+        self.write("hello.asl.json", json.dumps(t))
+        # A function added, then the project without it: listed, then gone.
+        self.write("steplocal.yaml", self.PROJECT.replace("state_machines:", """  Other:
+    runtime: python3.12
+    handler: app.handler
+    code: fn
+    environment:
+      MODE: other
+state_machines:"""))
+        self.logged("added function Other")
+        self.assertEqual(self.invoke("Other"), {"v": 2})
+        self.write("steplocal.yaml", self.PROJECT)
+        self.logged("removed function Other")
+        names = [f["FunctionName"] for f in self.lam.list_functions()["Functions"]]
+        self.assertEqual(names, ["Greeter"])
+
+
 class Z_LeftRunning(unittest.TestCase):
     """Work still pending when the server is stopped (the shutdown check follows)."""
 
