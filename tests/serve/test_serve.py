@@ -84,6 +84,36 @@ def setUpModule():
     SERVER["lam"] = boto3.client("lambda", endpoint_url=SERVER["url"], region_name=REGION, config=cfg)
 
 
+def start_extra_server(args, env=None, log_name="extra.log"):
+    """Another server on a free port in its own session: (proc, url, log)."""
+    port = free_port()
+    log = open(os.path.join(TMP, log_name), "w+")
+    proc = subprocess.Popen([BIN, "serve", "--port", str(port)] + args, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            env=dict(os.environ, **(env or {})))
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+    return proc, "http://127.0.0.1:%d" % port, log
+
+
+def stop_extra_server(proc):
+    """SIGTERM; then no process of its session may be left."""
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    time.sleep(0.2)
+    left = session_processes(proc.pid)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "processes left by a server: %s" % left
+
+
 def session_processes(sid):
     """Pids of live processes whose session is sid."""
     pids = []
@@ -614,31 +644,14 @@ state_machines:
         cls.write("steplocal.yaml", cls.PROJECT)
         cls.write("fn/app.py", "def handler(event, context):\n    return {'v': 1}\n")
         cls.write("hello.asl.json", json.dumps(cls.TASK))
-        port = free_port()
-        cls.log = open(os.path.join(TMP, "reload.log"), "w+")
-        cls.proc = subprocess.Popen([BIN, "serve", "--port", str(port), "-f", cls.dir],
-                                    stdout=cls.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        cls.proc, url, cls.log = start_extra_server(["-f", cls.dir], log_name="reload.log")
         cfg = Config(retries={"total_max_attempts": 1}, read_timeout=60)
-        url = "http://127.0.0.1:%d" % port
         cls.lam = boto3.client("lambda", endpoint_url=url, region_name=REGION, config=cfg)
         cls.sfn = boto3.client("stepfunctions", endpoint_url=url, region_name=REGION, config=cfg)
 
     @classmethod
     def tearDownClass(cls):
-        cls.proc.send_signal(signal.SIGTERM)
-        cls.proc.wait(timeout=30)
-        time.sleep(0.2)
-        left = session_processes(cls.proc.pid)
-        for pid in left:
-            os.kill(pid, signal.SIGKILL)
-        assert not left, "processes left by the reload server: %s" % left
+        stop_extra_server(cls.proc)
 
     @classmethod
     def write(cls, rel, text):
@@ -697,6 +710,76 @@ state_machines:"""))
         self.logged("removed function Other")
         names = [f["FunctionName"] for f in self.lam.list_functions()["Functions"]]
         self.assertEqual(names, ["Greeter"])
+
+
+class H_StepFunctionsLocal(unittest.TestCase):
+    """The walk-through of Step Functions Local's mocked service integrations
+    guide, unchanged: its MockConfigFile.json given as SFN_MOCK_CONFIG, its
+    state machine, and its aws CLI calls (with their abbreviated --endpoint
+    and --state-machine options)."""
+
+    DIR = os.path.join(HERE, "sfn-local")
+    SM = "arn:aws:states:us-east-1:123456789012:stateMachine:LambdaSQSIntegration"
+    EX = "arn:aws:states:us-east-1:123456789012:execution:LambdaSQSIntegration:"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.proc, cls.url, cls.log = start_extra_server(
+            ["--wait-scale", "0.01"], env={"SFN_MOCK_CONFIG": os.path.join(cls.DIR, "MockConfigFile.json")},
+            log_name="sfn-local.log")
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_extra_server(cls.proc)
+
+    def cli(self, *args):
+        out = subprocess.run(["aws", "stepfunctions"] + list(args) + ["--endpoint", self.url],
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return json.loads(out.stdout) if out.stdout.strip() else None
+
+    def finished(self, name):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            d = self.cli("describe-execution", "--execution-arn", self.EX + name)
+            if d["status"] != "RUNNING":
+                return d
+            time.sleep(0.1)
+        self.fail("still running: " + name)
+
+    def test_guide(self):
+        r = self.cli("create-state-machine", "--definition",
+                     "file://" + os.path.join(self.DIR, "LambdaSQSIntegration.asl.json"),
+                     "--name", "LambdaSQSIntegration",
+                     "--role-arn", "arn:aws:iam::123456789012:role/service-role/LambdaSQSIntegration")
+        self.assertEqual(r["stateMachineArn"], self.SM)
+        sqs = {"MD5OfMessageBody": "3bcb6e8e-7h85-4375-b0bc-1a59812c6e51",
+               "MessageId": "3bcb6e8e-8b51-4375-b0bc-1a59812c6e51"}
+        # HappyPath: both states answered by their mocks.
+        r = self.cli("start-execution", "--name", "executionWithHappyPathMockedServices",
+                     "--state-machine", self.SM + "#HappyPath")
+        self.assertEqual(r["executionArn"], self.EX + "executionWithHappyPathMockedServices")
+        d = self.finished("executionWithHappyPathMockedServices")
+        self.assertEqual(d["status"], "SUCCEEDED")
+        self.assertEqual(json.loads(d["output"]), sqs)
+        # RetryPath: three thrown errors retried (2, 4, 8 s, scaled), then the return.
+        self.cli("start-execution", "--name", "executionWithRetryPathMockedServices",
+                 "--state-machine", self.SM + "#RetryPath")
+        d = self.finished("executionWithRetryPathMockedServices")
+        self.assertEqual(d["status"], "SUCCEEDED")
+        h = self.cli("get-execution-history", "--execution-arn", self.EX + "executionWithRetryPathMockedServices")
+        failed = [e["taskFailedEventDetails"] for e in h["events"] if e["type"] == "TaskFailed"]
+        self.assertEqual([f["error"] for f in failed], ["Lambda.ResourceNotReadyException",
+                                                        "Lambda.TimeoutException", "Lambda.TimeoutException"])
+        self.assertEqual(failed[0]["cause"], "Lambda resource is not ready.")
+        self.assertEqual([e["type"] for e in h["events"]].count("TaskSucceeded"), 2)
+        # HybridPath: the SQS step has no mock, and steplocal does not reach AWS.
+        self.cli("start-execution", "--name", "executionWithHybridPathMockedServices",
+                 "--state-machine", self.SM + "#HybridPath")
+        d = self.finished("executionWithHybridPathMockedServices")
+        self.assertEqual(d["status"], "FAILED")
+        self.assertIn("arn:aws:states:::sqs:sendMessage", d["cause"])
+        self.assertIn("SQSState", d["cause"])
 
 
 class Z_LeftRunning(unittest.TestCase):
