@@ -225,6 +225,10 @@ static int arg_arn(sfn_call *c, const char *key, const char *const *types, const
 
 static const char *const sm_types[] = { "stateMachine", NULL };
 static const char *const exec_types[] = { "execution", "express", NULL };
+/* DescribeExecution, GetExecutionHistory and StopExecution are "not
+ * supported by EXPRESS state machines": an express execution's ARN is of a
+ * resource type they refuse (InvalidArn). */
+static const char *const standard_types[] = { "execution", NULL };
 
 /* maxResults and nextToken: the first item and the number of items of
  * the page.  Our tokens are an offset behind a prefix; anything else is
@@ -615,12 +619,12 @@ static ex_rec *ex_find(sfnapi *a, const char *arn)
 }
 
 /* The execution named by member key, or NULL once an error is sent. */
-static ex_rec *ex_get(sfn_call *c, const char *key)
+static ex_rec *ex_get(sfn_call *c, const char *key, const char *const *types)
 {
 	const char *arn;
 	ex_rec *r;
 
-	if (arg_arn(c, key, exec_types, &arn))
+	if (arg_arn(c, key, types, &arn))
 		return NULL;
 	if (!(r = ex_find(c->a, arn)))
 		fail(c, "ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn);
@@ -837,7 +841,7 @@ void sfnapi_observe(void *ud, const sl_exec *x, const hist_event *e)
 
 static void do_describe_execution(sfn_call *c)
 {
-	ex_rec *r = ex_get(c, "executionArn");
+	ex_rec *r = ex_get(c, "executionArn", standard_types);
 	cJSON *out;
 
 	if (!r)
@@ -917,7 +921,7 @@ static void do_get_execution_history(sfn_call *c)
 	int reverse = 0, data = 1;
 	cJSON *out, *arr;
 
-	if (!(r = ex_get(c, "executionArn")) || page_args(c, &from, &count) ||
+	if (!(r = ex_get(c, "executionArn", standard_types)) || page_args(c, &from, &count) ||
 	    arg_bool(c, "reverseOrder", &reverse) || arg_bool(c, "includeExecutionData", &data))
 		return;
 	h = ex_history(r->x);
@@ -940,7 +944,7 @@ static void do_stop_execution(sfn_call *c)
 	ex_rec *r;
 	cJSON *out;
 
-	if (!(r = ex_get(c, "executionArn")) || arg_str(c, "error", 0, &error) ||
+	if (!(r = ex_get(c, "executionArn", standard_types)) || arg_str(c, "error", 0, &error) ||
 	    arg_str(c, "cause", 0, &cause))
 		return;
 	if (ex_get_status(r->x) == EX_RUNNING) {
@@ -954,7 +958,7 @@ static void do_stop_execution(sfn_call *c)
 
 static void do_describe_sm_for_execution(sfn_call *c)
 {
-	ex_rec *r = ex_get(c, "executionArn");
+	ex_rec *r = ex_get(c, "executionArn", exec_types);
 	cJSON *out;
 
 	if (!r)

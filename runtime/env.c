@@ -706,8 +706,14 @@ int env_alive(const env *e)
 	return !e->gone;
 }
 
-/* Reads pgrp (field 5) and rss (field 24, pages) from /proc/PID/stat. */
-static int proc_stat(const char *pid, long *pgrp, long long *pages)
+/* What env.c reads of /proc/PID/stat. */
+typedef struct pstat {
+	char state;                    /* field 3: R, S, D, Z, ... */
+	long ppid, pgrp;               /* fields 4 and 5 */
+	long long pages;               /* field 24: resident pages */
+} pstat;
+
+static int proc_stat(const char *pid, pstat *ps)
 {
 	char path[64], buf[1024], *p, *end;
 	ssize_t n;
@@ -732,12 +738,15 @@ static int proc_stat(const char *pid, long *pgrp, long long *pages)
 			p++;
 		if (!*p)
 			return -1;
-		if (field == 5)
-			*pgrp = strtol(p, &end, 10);
+		end = p + strcspn(p, " ");
+		if (field == 3)
+			ps->state = *p;
+		else if (field == 4)
+			ps->ppid = strtol(p, &end, 10);
+		else if (field == 5)
+			ps->pgrp = strtol(p, &end, 10);
 		else if (field == 24)
-			*pages = strtoll(p, &end, 10);
-		else
-			end = p + strcspn(p, " ");
+			ps->pages = strtoll(p, &end, 10);
 		p = end;
 	}
 	return 0;
@@ -755,14 +764,13 @@ void env_rss_scan(env *const *v, int n, long long *rss)
 	if (n == 0 || !(dir = opendir("/proc")))
 		return;
 	while ((d = readdir(dir)) != NULL) {
-		long pgrp;
-		long long pages;
+		pstat ps;
 
-		if (!all_digits(d->d_name, strlen(d->d_name)) || proc_stat(d->d_name, &pgrp, &pages) != 0)
+		if (!all_digits(d->d_name, strlen(d->d_name)) || proc_stat(d->d_name, &ps) != 0)
 			continue;
 		for (i = 0; i < n; i++)
-			if (!v[i]->gone && v[i]->pid == pgrp)
-				rss[i] += pages * page;
+			if (!v[i]->gone && v[i]->pid == ps.pgrp)
+				rss[i] += ps.pages * page;
 	}
 	closedir(dir);
 }
@@ -790,6 +798,103 @@ long long env_rss_leader(env *e)
 	if (sscanf(buf, "%lld %lld", &size, &resident) != 2)
 		return 0;
 	return resident * sysconf(_SC_PAGESIZE);
+}
+
+/* ---- processes that left their group ---- */
+
+/* Whether the process's environment block (/proc/PID/environ: what it
+ * was started with, which a forked process shares and an exec'd one
+ * usually passes on) names the Runtime API of one of live.  At most
+ * ENV_STRAY_ENVIRON_MAX bytes are searched: a process whose block is
+ * larger, or that cleared it, belongs to no environment. */
+#define ENV_STRAY_ENVIRON_MAX (128 * 1024)
+static int stray_owner_live(const char *pid, env *const *live, int n)
+{
+	static const char key[] = "AWS_LAMBDA_RUNTIME_API=127.0.0.1:";
+	char path[64], *buf, *p, *end;
+	size_t len = 0;
+	ssize_t r;
+	int fd, i, found = 0;
+
+	if (n == 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%s/environ", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	buf = xmalloc(ENV_STRAY_ENVIRON_MAX + 1);
+	while (len < ENV_STRAY_ENVIRON_MAX &&
+	       ((r = read(fd, buf + len, ENV_STRAY_ENVIRON_MAX - len)) > 0 || (r < 0 && errno == EINTR)))
+		if (r > 0)
+			len += (size_t)r;
+	close(fd);
+	buf[len] = '\0';
+	for (p = buf; p < buf + len && !found; p += strlen(p) + 1) {
+		long port;
+
+		if (strncmp(p, key, sizeof(key) - 1) != 0)
+			continue;
+		port = strtol(p + sizeof(key) - 1, &end, 10);
+		for (i = 0; i < n && !found; i++)
+			found = !live[i]->gone && *end == '\0' && port == rapi_port(live[i]->api);
+	}
+	free(buf);
+	return found;
+}
+
+int env_strays_kill(env *const *live, int n)
+{
+	pid_t self = getpid();
+	struct dirent *d;
+	DIR *dir;
+	int killed = 0, i, ours;
+
+	if (!(dir = opendir("/proc")))
+		return 0;
+	while ((d = readdir(dir)) != NULL) {
+		pstat ps;
+		pid_t pid;
+
+		if (!all_digits(d->d_name, strlen(d->d_name)) || proc_stat(d->d_name, &ps) != 0 ||
+		    ps.ppid != self || ps.state == 'Z')
+			continue;
+		for (ours = 0, i = 0; i < n && !ours; i++)
+			ours = !live[i]->gone && live[i]->pid == ps.pgrp;
+		if (ours || stray_owner_live(d->d_name, live, n))
+			continue;
+		pid = (pid_t)strtol(d->d_name, NULL, 10);
+		/* A process that made its own group (setsid, setpgid) takes
+		 * that group with it. */
+		if (ps.pgrp == pid)
+			kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		killed++;
+	}
+	closedir(dir);
+	return killed;
+}
+
+int env_strays_reap(env *const *live, int n)
+{
+	int reaped = 0, i, st;
+
+	for (;;) {
+		siginfo_t si;
+		pid_t pg;
+
+		memset(&si, 0, sizeof(si));
+		/* Look first (WNOWAIT): an environment's process is env_reap's. */
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0)
+			break;
+		pg = getpgid(si.si_pid);
+		for (i = 0; i < n; i++)
+			if (!live[i]->gone && live[i]->pid == pg)
+				break;
+		if (i < n || waitpid(si.si_pid, &st, WNOHANG) <= 0)
+			break;
+		reaped++;
+	}
+	return reaped;
 }
 
 void env_free(env *e)

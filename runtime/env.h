@@ -93,6 +93,22 @@ void env_rss_scan(env *const *v, int n, long long *rss);
 /* Resident memory of the leader alone (cheap), in bytes; 0 if unknown. */
 long long env_rss_leader(env *e);
 
+/* Processes that left their environment's process group: a function's
+ * descendant that called setsid() or setpgid() (a double-forked daemon)
+ * is out of reach of the group's kill and waitpid.  Since the process is a
+ * child subreaper (lambda.c), such a process becomes its direct child once
+ * its parent in the group exits.  Every direct child of the process that
+ * is in no group of live[] (n of them, NULL when none) is taken for one:
+ * the service must be the process's only source of children.
+ *
+ * env_strays_kill sends SIGKILL to each stray (and to its own group when it
+ * leads one), except those whose environment block names the Runtime API
+ * of an environment of live[] that is not gone: those end with it.  Returns
+ * how many it signalled.  env_strays_reap collects, without blocking, the
+ * exited children that belong to no group of live[]; returns how many. */
+int env_strays_kill(env *const *live, int n);
+int env_strays_reap(env *const *live, int n);
+
 /* Frees the environment.  A group still alive is killed (SIGKILL) and
  * reaped first, blocking until it is gone.  Never call it from a hook. */
 void env_free(env *e);

@@ -836,11 +836,33 @@ static void on_leader_exit(lam_env *le, int st)
 	finish(inv, &o);
 }
 
+/* Processes that left their environment's group (env_strays_kill): the
+ * exited ones are collected at each SIGCHLD; the live ones are killed when
+ * an environment has just gone (ended) or a stray was collected (its own
+ * children are ours now), except those of environments still alive. */
+static void strays(lam_service *s, int ended)
+{
+	lam_env *le;
+	env **live;
+	int n = 0;
+
+	for (le = s->envs; le; le = le->next)
+		n++;
+	live = xmalloc(((size_t)n + 1) * sizeof(*live));
+	n = 0;
+	for (le = s->envs; le; le = le->next)
+		if (!le->gone)
+			live[n++] = le->e;
+	if (env_strays_reap(live, n) > 0 || ended)
+		env_strays_kill(live, n);
+	free(live);
+}
+
 static void on_sigchld(evutil_socket_t fd, short what, void *arg)
 {
 	lam_service *s = arg;
 	lam_env *le, *next;
-	int st = 0, r;
+	int st = 0, r, ended = 0;
 
 	/* Collect first, without calling anybody: a callback may start or
 	 * end invocations. */
@@ -854,9 +876,14 @@ static void on_sigchld(evutil_socket_t fd, short what, void *arg)
 			le->dead = 1;
 			event_del(le->idle_ev);
 		}
-		if (r & ENV_GONE)
+		if (r & ENV_GONE) {
 			le->gone = 1;
+			ended = 1;
+		}
 	}
+	/* Before any callback: a gone environment's endpoint is still bound,
+	 * so no new environment can have its port yet. */
+	strays(s, ended);
 	for (;;) {
 		for (le = s->envs; le && !le->exit_pending; le = le->next)
 			;
@@ -1088,6 +1115,15 @@ void lam_service_free(lam_service *s)
 		inv_free(s->invs);
 	while (s->envs)
 		le_free(s->envs);
+	/* Then whatever left the groups (a daemon's setsid()), for a
+	 * bounded time: a process in uninterruptible sleep is not waited for. */
+	deadline = now_ms() + LAM_KILL_GRACE_MS;
+	while (env_strays_kill(NULL, 0) + env_strays_reap(NULL, 0) > 0 && now_ms() < deadline) {
+		struct timespec ts = { 0, 2 * 1000 * 1000 };
+
+		if (nanosleep(&ts, NULL) != 0 && errno != EINTR)
+			break;
+	}
 	while (s->functions)
 		fn_free(s->functions);
 	if (s->sigchld)

@@ -18,9 +18,11 @@ to run the client under the sanitizers (a report makes the run fail).
 Standard library only.  Prints "N passed, N failed" last; exits 1 on failure.
 """
 
+import decimal
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -53,9 +55,12 @@ HAVE_CC = shutil.which(CC) is not None
 
 
 def event(body, request_id=None, deadline_in_ms=30000, trace="Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0",
-          client_context=None, cognito=None, arn=ARN, response_status=202):
+          client_context=None, cognito=None, arn=ARN, response_status=202, then_close=None):
     """An invocation to serve: body (a JSON value, or bytes as they are) and
-    the /next headers.  response_status is what POST /response answers."""
+    the /next headers.  response_status is what POST /response answers.
+    then_close closes the connection after /next: "header" says so with
+    "Connection: close", "silently" does not (as a server dropping an idle
+    connection)."""
     headers = {
         "Lambda-Runtime-Aws-Request-Id": request_id or str(uuid.uuid4()),
         "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + deadline_in_ms),
@@ -69,7 +74,9 @@ def event(body, request_id=None, deadline_in_ms=30000, trace="Root=1-5759e988-bd
     if cognito is not None:
         headers["Lambda-Runtime-Cognito-Identity"] = json.dumps(cognito)
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return {"headers": headers, "body": raw, "response_status": response_status}
+    if then_close == "header":
+        headers["Connection"] = "close"
+    return {"headers": headers, "body": raw, "response_status": response_status, "then_close": then_close}
 
 
 class Post:
@@ -91,6 +98,7 @@ class FakeRuntimeAPI:
         self.by_id = {e["headers"]["Lambda-Runtime-Aws-Request-Id"]: e for e in self.events}
         self.posts = []
         self.nexts = 0
+        self.connections = 0
         self.lock = threading.Lock()
         api = self
 
@@ -99,6 +107,11 @@ class FakeRuntimeAPI:
 
             def log_message(self, *args):
                 pass
+
+            def setup(self):
+                super().setup()
+                with api.lock:
+                    api.connections += 1
 
             def reply(self, status, body=b"", headers=None):
                 self.send_response(status)
@@ -119,6 +132,8 @@ class FakeRuntimeAPI:
                     self.close_connection = True
                     return
                 self.reply(200, ev["body"], ev["headers"])
+                if ev["then_close"]:
+                    self.close_connection = True
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
@@ -159,6 +174,7 @@ class Run:
     def __init__(self, api, proc, task_root):
         self.posts = api.posts
         self.nexts = api.nexts
+        self.connections = api.connections
         self.rc = proc.returncode
         self.stdout = proc.stdout.decode("utf-8", "replace")
         self.stderr = proc.stderr.decode("utf-8", "replace")
@@ -185,9 +201,10 @@ class RuntimeTest(unittest.TestCase):
                 f.write(textwrap.dedent(content))
         return root
 
-    def run_function(self, cmd, handler, files, events, extra_env=None):
+    def run_function(self, cmd, handler, files, events, extra_env=None, api=None):
+        """Runs cmd against api (default: a FakeRuntimeAPI serving events)."""
         root = self.write_files(files)
-        api = FakeRuntimeAPI(events)
+        api = api or FakeRuntimeAPI(events)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
@@ -220,9 +237,70 @@ class RuntimeTest(unittest.TestCase):
 # ---------------------------------------------------------------- Python
 
 
+class RawRuntimeAPI:
+    """A Runtime API that answers the requests it receives, on whatever
+    connection, with the given answers in turn, byte for byte, for answers
+    http.server would not send.  After the last one it stops listening and
+    closes the connection, so the runtime finds the API gone.  Records
+    requests as FakeRuntimeAPI does."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.posts = []
+        self.nexts = 0
+        self.connections = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.address = "127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while self.answers:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            self.connections += 1
+            with conn:
+                self.answer(conn)
+                if not self.answers:
+                    self.listener.close()
+
+    def answer(self, conn):
+        buf = b""
+        while self.answers:
+            while b"\r\n\r\n" not in buf:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                buf += chunk
+            head, _, buf = buf.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            headers = dict(line.split(": ", 1) for line in lines[1:])
+            length = int(headers.get("Content-Length", 0))
+            while len(buf) < length:
+                buf += conn.recv(65536)
+            body, buf = buf[:length], buf[length:]
+            method, path, _ = lines[0].split(" ")
+            if method == "POST":
+                self.posts.append(Post(path, headers, body))
+            else:
+                self.nexts += 1
+            conn.sendall(self.answers.pop(0))
+
+    def close(self):
+        self.listener.close()
+
+
+def raw_answer(body, status="200 OK", headers=None):
+    """An answer as evhttp frames it."""
+    head = ["HTTP/1.1 " + status, "Content-Length: %d" % len(body)] + ["%s: %s" % h for h in (headers or {}).items()]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+
+
 class PythonBootstrap(RuntimeTest):
-    def run_py(self, files, events, handler="app.handler", extra_env=None):
-        return self.run_function([sys.executable, PY_BOOTSTRAP], handler, files, events, extra_env)
+    def run_py(self, files, events, handler="app.handler", extra_env=None, api=None):
+        return self.run_function([sys.executable, PY_BOOTSTRAP], handler, files, events, extra_env, api)
 
     def test_success(self):
         events = [event({"n": 1}, "req-1"), event({"n": 2}, "req-2")]
@@ -430,6 +508,180 @@ class PythonBootstrap(RuntimeTest):
         run = self.run_py({"bootstrap.py": "def handler(e, c):\n    return 'mine'\n"}, [event({})],
                           handler="bootstrap.handler")
         self.assertEqual(run.posts[0].json(), "mine", run)
+
+    # logging is imported only when the function first imports it; the
+    # runtime's handler must be in place before the function sees the module.
+
+    def test_logging_imported_inside_the_handler(self):
+        run = self.run_py({"app.py": """
+            import sys
+            AT_IMPORT = "logging" in sys.modules
+
+            def handler(event, context):
+                import logging
+                logging.getLogger("app").debug("call %d", event["n"])
+                return {"at_import": AT_IMPORT, "handlers": len(logging.getLogger().handlers),
+                        "hooks": [type(f).__name__ for f in sys.meta_path],
+                        "loader": type(logging.__loader__).__name__,
+                        "spec_loader": type(logging.__spec__.loader).__name__}
+            """}, [event({"n": 1}, "lazy-1"), event({"n": 2}, "lazy-2")], extra_env={"AWS_LAMBDA_LOG_LEVEL": "debug"})
+        first, second = (p.json() for p in run.posts)
+        self.assertEqual(first["at_import"], False)  # else this test proves nothing
+        self.assertEqual(first["handlers"], 1)
+        self.assertEqual(second["handlers"], 1)
+        self.assertNotIn("_LoggingImportHook", first["hooks"])
+        self.assertEqual((first["loader"], first["spec_loader"]), ("SourceFileLoader", "SourceFileLoader"))
+        self.assertRegex(run.stdout, r"\[DEBUG\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\tlazy-1\tcall 1\n")
+        self.assertRegex(run.stdout, r"\[DEBUG\]\t[^\t]+Z\tlazy-2\tcall 2\n")
+
+    def test_logging_imported_by_a_library(self):
+        # basicConfig is a no-op once the root logger has AWS's handler: the
+        # library's warning goes to stdout in AWS's format, not to stderr.
+        files = {
+            "lib.py": """
+                import logging
+                logging.basicConfig(level=logging.INFO)
+                log = logging.getLogger("lib")
+                log.warning("lib loaded")
+                """,
+            "app.py": """
+                import lib
+
+                def handler(event, context):
+                    lib.log.info("not shown: the root level stays WARNING")
+                    lib.log.error("failed %s", event["what"])
+                    return len(lib.logging.getLogger().handlers)
+                """,
+        }
+        run = self.run_py(files, [event({"what": "twice"}, "lib-1")])
+        self.assertEqual(run.posts[0].json(), 1, run)
+        self.assertRegex(run.stdout, r"\[WARNING\]\t[^\t]+Z\t\tlib loaded\n")
+        self.assertRegex(run.stdout, r"\[ERROR\]\t[^\t]+Z\tlib-1\tfailed twice\n")
+        self.assertNotIn("not shown", run.stdout)
+        self.assertNotIn("lib loaded", run.stderr)
+
+    def test_logging_py_in_the_package_does_not_replace_logging(self):
+        # As on AWS, where the runtime imported logging before the package
+        # was on the path.
+        files = {"logging.py": "raise RuntimeError('the package logging.py was imported')\n",
+                 "app.py": "def handler(e, c):\n    import logging\n    return logging.__file__ != __file__\n"}
+        run = self.run_py(files, [event({})])
+        self.assertEqual(run.posts[0].json(), True, run)
+
+    # The HTTP client: one kept-alive connection, never a request sent twice.
+
+    def test_one_connection_for_all_requests(self):
+        run = self.run_py({"app.py": "def handler(e, c):\n    return e\n"}, [event(1), event(2), event(3)])
+        self.assertEqual([p.json() for p in run.posts], [1, 2, 3], run)
+        self.assertEqual(run.nexts, 4)
+        self.assertEqual(run.connections, 1)
+
+    def test_closed_connection_is_replaced_before_posting(self):
+        # The server closes the connection after /next, once with
+        # "Connection: close", once silently while the handler runs: each
+        # answer is still posted exactly once, on a new connection.
+        run = self.run_py({"app.py": "import time\ndef handler(e, c):\n    time.sleep(0.2)\n    return e\n"},
+                          [event("a", "c-1", then_close="header"), event("b", "c-2", then_close="silently"),
+                           event("c", "c-3")])
+        self.assertEqual([p.path for p in run.posts],
+                         [API + "/invocation/c-%d/response" % i for i in (1, 2, 3)], run)
+        self.assertEqual(run.connections, 3)
+        self.assertEqual(run.rc, 1)  # only once the events run out
+
+    def test_answer_headers_any_case_and_latin1(self):
+        api = RawRuntimeAPI([
+            raw_answer(b'{"n": 1}', headers={"lambda-runtime-aws-request-id": "r-1", "CONTENT-TYPE": "application/json",
+                                              "Lambda-Runtime-Trace-Id": "Root=1-\xe9t\xe9"}),
+            raw_answer(b'{"status":"OK"}\n', "202 Accepted"),
+        ])
+        run = self.run_py({"app.py": "import os\ndef handler(e, c):\n    return [c.aws_request_id, e, os.environ['_X_AMZN_TRACE_ID']]\n"},
+                          [], api=api)
+        self.assertEqual(run.posts[0].path, API + "/invocation/r-1/response", run)
+        self.assertEqual(run.posts[0].json(), ["r-1", {"n": 1}, "Root=1-\xe9t\xe9"])
+        self.assertEqual(run.posts[0].headers["host"], api.address)
+        self.assertEqual(run.posts[0].headers["content-length"], str(len(run.posts[0].body)))
+
+    def test_unframable_answers_end_the_runtime(self):
+        ok = b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r-1\r\n"
+        cases = [
+            (b"", "connection closed without an answer"),
+            (ok, "connection closed inside the header block"),
+            (ok + b"\r\n{}", "answer 200 without Content-Length"),
+            (ok + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", "unsupported Transfer-Encoding 'chunked'"),
+            (ok + b"Content-Length: 2x\r\n\r\n{}", "answer 200 with a bad Content-Length '2x'"),
+            (ok + b"Content-Length: \xb2\r\n\r\n{}", "answer 200 with a bad Content-Length '\xb2'"),
+            (ok + b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", "conflicting Content-Length headers"),
+            (ok + b"Content-Length: 10\r\n\r\n{}", "connection closed after 2 of 10 body bytes"),
+            (ok + b"Content-Length: 2\r\n\r\n{}{}", "2 bytes beyond the Content-Length of 2"),
+            (ok + b"Content-Length: 2\r\n folded\r\n\r\n{}", "malformed header line ' folded'"),
+            (ok + b"X-Big: " + b"a" * 70000, "no end to the header block in its first 65536 bytes"),
+            (b"HTTP/1.1 2OO OK\r\nContent-Length: 2\r\n\r\n{}", "malformed status line 'HTTP/1.1 2OO OK'"),
+            (b"ICY 200 OK\r\nContent-Length: 2\r\n\r\n{}", "malformed status line 'ICY 200 OK'"),
+        ]
+        for answer, message in cases:
+            with self.subTest(message=message):
+                api = RawRuntimeAPI([answer])
+                run = self.run_py({"app.py": "def handler(e, c):\n    print('RAN')\n"}, [], api=api)
+                self.assertEqual(run.rc, 1, run)
+                self.assertIn("Runtime API unreachable, exiting: GET /invocation/next: %s\n" % message, run.stderr)
+                self.assertNotIn("RAN", run.stdout)
+                self.assertEqual(run.posts, [])
+
+
+class PythonJSON(unittest.TestCase):
+    """The runtime's JSON functions call json's C half directly: they must
+    give what json.loads and json.dumps give, results and errors alike."""
+
+    @classmethod
+    def setUpClass(cls):
+        sys.path.insert(0, os.path.dirname(PY_BOOTSTRAP))
+        try:
+            import _steplocal_runtime
+        finally:
+            sys.path.pop(0)
+        cls.rt = _steplocal_runtime
+
+    def outcome(self, fn, arg):
+        try:
+            return "ok", json.dumps(fn(arg), sort_keys=True)  # compares NaN too
+        except Exception as e:
+            return type(e), str(e)
+
+    def test_from_json_is_json_loads(self):
+        docs = [
+            b'{"a": [1, -0, 2.5, 1e400, -1e400, true, false, null], "b": {"c": "\\u00e9\\ud800"}}',
+            b" \t\r\n[1]\n ", b"NaN", b"-Infinity", b'"\xc3\xa9"', b"1" * 5000, b"[" * 100000,
+            '{"as": "str"}', "\ufeff{}", b"\xef\xbb\xbf{}", "[1]".encode("utf-16"), "[1]".encode("utf-16-le"),
+            "[1]".encode("utf-32"), "[1]".encode("utf-32-be"), b"\x00", b"7\x00",
+            b"", b"  ", b"{not json", b"[1,]", b'{"a" 1}', b"[1] x", b'"\x01"', b'"\xc3"', b"\xff\xfe",
+        ]
+        for doc in docs:
+            with self.subTest(doc=doc[:40]):
+                self.assertEqual(self.outcome(self.rt.from_json, doc), self.outcome(json.loads, doc))
+
+    def test_to_json_is_json_dumps(self):
+        class OldEncoder(json.JSONEncoder):  # the runtime's encoder before it bypassed json
+            def default(self, o):
+                if isinstance(o, decimal.Decimal):
+                    if o.is_nan():
+                        return float("nan")
+                    if o == o.to_integral_value():
+                        return int(o)
+                    return float(o)
+                return super().default(o)
+
+        circular = []
+        circular.append(circular)
+        values = [
+            {"a": [1, 2.5, "é\ud800", None, True], 1: "int key", 2.5: "float key", None: "null key", False: "bool key"},
+            "plain", ("tuple", 1), [float("nan"), float("inf"), -float("inf"), 1e-7, 10**30],
+            [decimal.Decimal("1.5"), decimal.Decimal("10"), decimal.Decimal("-0"), decimal.Decimal("NaN")],
+            decimal.Decimal("Infinity"), {1, 2}, {(1, 2): "tuple key"}, circular, object(), b"bytes",
+            {"nested": [[[{"x": decimal.Decimal("2.50")}]]]},
+        ]
+        for value in values:
+            with self.subTest(value=repr(value)[:60]):
+                self.assertEqual(self.outcome(self.rt.to_json, value), self.outcome(OldEncoder().encode, value))
 
 
 # ---------------------------------------------------------------- Node

@@ -402,6 +402,18 @@ class C_SyncAndCallbacks(unittest.TestCase):
         self.assertEqual((r["status"], r["error"], r["cause"]), ("FAILED", "E", "C"))
         with self.assertRaises(sfn().exceptions.StateMachineTypeNotSupported):
             SERVER["sfn_sync"].start_sync_execution(stateMachineArn=SM + "Invoke")
+        # An express execution has no record to describe, stop or list the
+        # history of: its ARN is refused as AWS refuses it.
+        express_arn = r["executionArn"]
+        for call in (lambda: sfn().describe_execution(executionArn=express_arn),
+                     lambda: sfn().get_execution_history(executionArn=express_arn),
+                     lambda: sfn().stop_execution(executionArn=express_arn)):
+            with self.assertRaises(sfn().exceptions.InvalidArn) as e:
+                call()
+            self.assertEqual(e.exception.response["Error"]["Message"],
+                             "Invalid Arn: 'Resource type not valid in this context: express'")
+        self.assertEqual(sfn().describe_state_machine_for_execution(executionArn=express_arn)["name"],
+                         "SyncFail")
 
     def test_task_token_success(self):
         arn = create("Callback", CALLBACK)
