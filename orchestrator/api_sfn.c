@@ -48,7 +48,8 @@ typedef struct ex_rec {
 struct sfnapi {
 	sv_server *s;
 	sm_rec *sms;              /* in creation order */
-	ex_rec *execs;
+	ex_rec *execs;            /* running ones, and the newest closed standard ones */
+	int retiring;             /* a retire pass is scheduled */
 	sl_task_handler inner;
 	int nsync;                /* StartSyncExecution requests waiting */
 	char **tokens;            /* every task token issued (open addressing) */
@@ -640,6 +641,42 @@ static void ex_rec_free(ex_rec *r)
 	free(r);
 }
 
+/* Forgets closed executions: an express one as soon as it ended (and its
+ * StartSyncExecution was answered) - AWS keeps no record of them - and
+ * standard ones beyond the newest s->keep_closed, so that a server that
+ * runs for days stays within bounded memory.  Never called from inside the
+ * engine's step. */
+static void retire(sfnapi *a)
+{
+	ex_rec **p = &a->execs;
+	int closed = 0;
+
+	while (*p) {
+		ex_rec *r = *p;
+
+		if (ex_get_status(r->x) != EX_RUNNING && !r->sync &&
+		    (r->express || (a->s->keep_closed > 0 && ++closed > a->s->keep_closed))) {
+			*p = r->next;
+			mock_unbind(a->s->mocks, r->x);
+			ex_free(r->x);
+			ex_rec_free(r);
+			continue;
+		}
+		p = &r->next;
+	}
+}
+
+static void on_retire(evutil_socket_t fd, short what, void *arg)
+{
+	sfnapi *a = arg;
+
+	(void)fd;
+	(void)what;
+	a->retiring = 0;
+	if (!a->s->stopping)
+		retire(a);
+}
+
 /* The members an execution's description shares with StartSyncExecution's
  * answer. */
 static void describe_exec_into(cJSON *out, const ex_rec *r)
@@ -811,6 +848,7 @@ static void sync_answer(evutil_socket_t fd, short what, void *arg)
 	cJSON_AddNumberToObject(bill, "billedMemoryUsedInMB", 64);
 	cJSON_AddNumberToObject(bill, "billedDurationInMilliseconds", ceil(ms / 100.0) * 100.0);
 	sv_reply_json(r->a->s, req, 200, SFN_CTYPE, out);
+	retire(r->a);              /* r may be gone now */
 }
 
 static void do_start_sync_execution(sfn_call *c)
@@ -831,12 +869,16 @@ void sfnapi_observe(void *ud, const sl_exec *x, const hist_event *e)
 	ex_rec *r;
 	struct timeval now = { 0, 0 };
 
-	if (a->s->stopping || !a->nsync || e->type < EV_EXECUTION_SUCCEEDED ||
-	    e->type > EV_EXECUTION_TIMED_OUT)
+	if (a->s->stopping || e->type < EV_EXECUTION_SUCCEEDED || e->type > EV_EXECUTION_TIMED_OUT)
 		return;
-	for (r = a->execs; r; r = r->next)
+	for (r = a->execs; a->nsync && r; r = r->next)
 		if (r->x == x && r->sync)
 			event_base_once(a->s->base, -1, EV_TIMEOUT, sync_answer, r, &now);
+	/* After the engine's step, and after the answers above. */
+	if (!a->retiring) {
+		a->retiring = 1;
+		event_base_once(a->s->base, -1, EV_TIMEOUT, on_retire, a, &now);
+	}
 }
 
 static void do_describe_execution(sfn_call *c)

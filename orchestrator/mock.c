@@ -260,6 +260,22 @@ void mock_bind(mock_set *ms, const sl_exec *x, const mock_case *mc)
 	b->mc = mc;
 }
 
+void mock_unbind(mock_set *ms, const sl_exec *x)
+{
+	int i, k;
+
+	for (i = 0; ms && i < ms->nbinds; i++) {
+		if (ms->binds[i].x != x)
+			continue;
+		for (k = 0; k < ms->binds[i].n; k++)
+			free(ms->binds[i].state[k]);
+		free(ms->binds[i].state);
+		free(ms->binds[i].count);
+		ms->binds[i] = ms->binds[--ms->nbinds];
+		return;
+	}
+}
+
 /* Returns the invocation number of this call of state in b, counting it. */
 static long next_count(binding *b, const char *state)
 {

@@ -28,6 +28,8 @@ void mock_free(mock_set *ms);
 const mock_case *mock_find(const mock_set *ms, const char *sm, const char *name);
 /* Answers the Tasks of execution x from case mc from now on. */
 void mock_bind(mock_set *ms, const sl_exec *x, const mock_case *mc);
+/* Forgets x's binding, if any (before x is freed). */
+void mock_unbind(mock_set *ms, const sl_exec *x);
 
 /* A task handler that answers mocked states and passes every other Task
  * to `fallback` (which may be zero: then the Task fails as AWS fails for a

@@ -38,15 +38,19 @@
 #define SV_MAX_HEADERS     (64 * 1024)
 #define SV_CONN_TIMEOUT    120      /* seconds of silence on a connection */
 #define SV_SFN_TARGET      "AWSStepFunctions."
+/* Closed standard executions kept for Describe/List/GetExecutionHistory
+ * (AWS keeps them 90 days; a local server keeps the newest ones). */
+#define SV_KEEP_CLOSED     1000
 
 static const char usage_text[] =
 	"usage: steplocal serve [--port 8083] [--host 127.0.0.1] [-f PROJECT]\n"
 	"                       [--wait-scale X] [--mock-config F] [--concurrency N] [--quiet]\n"
-	"                       [--no-reload]\n"
+	"                       [--keep-executions N] [--no-reload]\n"
 	"  the AWS Step Functions API (AWS JSON 1.0) and the AWS Lambda API on one port,\n"
 	"  for the aws CLI and the SDKs with --endpoint-url http://HOST:PORT\n"
 	"  A project's edits (definitions, handlers, the project or template) are\n"
-	"  picked up as they are saved, unless --no-reload.\n";
+	"  picked up as they are saved, unless --no-reload.  The newest N (1000) closed\n"
+	"  executions stay describable; 0 keeps all.\n";
 
 typedef struct sv_opts {
 	int port;
@@ -57,6 +61,7 @@ typedef struct sv_opts {
 	int concurrency;
 	int quiet;
 	int no_reload;
+	int keep;
 } sv_opts;
 
 /* ---- replies ---- */
@@ -241,6 +246,7 @@ static int parse_args(int argc, char **argv, sv_opts *o)
 	o->port = SV_DEFAULT_PORT;
 	o->host = SV_DEFAULT_HOST;
 	o->wait_scale = 1;
+	o->keep = SV_KEEP_CLOSED;
 	o->mock_config = getenv("SFN_MOCK_CONFIG");
 	if (o->mock_config && !*o->mock_config)
 		o->mock_config = NULL;
@@ -285,6 +291,14 @@ static int parse_args(int argc, char **argv, sv_opts *o)
 			}
 		} else if (strcmp(a, "--mock-config") == 0) {
 			o->mock_config = v;
+		} else if (strcmp(a, "--keep-executions") == 0) {
+			long n = strtol(v, &end, 10);
+
+			if (*end || end == v || n < 0 || n > 10000000) {
+				fprintf(stderr, "steplocal serve: --keep-executions: not a number 0..10000000: %s\n", v);
+				return -1;
+			}
+			o->keep = (int)n;
 		} else if (strcmp(a, "--concurrency") == 0) {
 			long n = strtol(v, &end, 10);
 
@@ -542,6 +556,7 @@ int serve_main(int argc, char **argv)
 		return 2;
 	s.ws.quiet = o.quiet;
 	s.ws.concurrency = o.concurrency;
+	s.keep_closed = o.keep;
 	/* Copies: a reload replaces the project (its region and account stay). */
 	s.region = region = xstrdup(s.ws.proj ? s.ws.proj->region : PROJ_DEFAULT_REGION);
 	s.account = account = xstrdup(s.ws.proj ? s.ws.proj->account : PROJ_DEFAULT_ACCOUNT);

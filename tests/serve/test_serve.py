@@ -412,8 +412,9 @@ class C_SyncAndCallbacks(unittest.TestCase):
                 call()
             self.assertEqual(e.exception.response["Error"]["Message"],
                              "Invalid Arn: 'Resource type not valid in this context: express'")
-        self.assertEqual(sfn().describe_state_machine_for_execution(executionArn=express_arn)["name"],
-                         "SyncFail")
+        # Nor is it kept once it ended: AWS keeps no record of it.
+        with self.assertRaises(sfn().exceptions.ExecutionDoesNotExist):
+            sfn().describe_state_machine_for_execution(executionArn=express_arn)
 
     def test_task_token_success(self):
         arn = create("Callback", CALLBACK)
@@ -792,6 +793,35 @@ class H_StepFunctionsLocal(unittest.TestCase):
         self.assertEqual(d["status"], "FAILED")
         self.assertIn("arn:aws:states:::sqs:sendMessage", d["cause"])
         self.assertIn("SQSState", d["cause"])
+
+
+class I_Retention(unittest.TestCase):
+    """--keep-executions: the newest closed standard executions stay; older ones go."""
+
+    def test_keep_newest(self):
+        proc, url, log = start_extra_server(["--keep-executions", "3"], log_name="keep.log")
+        try:
+            c = boto3.client("stepfunctions", endpoint_url=url, region_name=REGION,
+                             config=Config(retries={"total_max_attempts": 1}))
+            arn = c.create_state_machine(name="Keep", definition=json.dumps(PASS), roleArn=ROLE)["stateMachineArn"]
+            runs = []
+            for i in range(5):
+                x = c.start_execution(stateMachineArn=arn, name="run%d" % i)["executionArn"]
+                deadline = time.time() + 20
+                while c.describe_execution(executionArn=x)["status"] == "RUNNING" and time.time() < deadline:
+                    time.sleep(0.02)
+                runs.append(x)
+            time.sleep(0.1)
+            listed = [e["name"] for e in c.list_executions(stateMachineArn=arn)["executions"]]
+            self.assertEqual(listed, ["run4", "run3", "run2"])
+            for x in runs[:2]:
+                with self.assertRaises(c.exceptions.ExecutionDoesNotExist):
+                    c.describe_execution(executionArn=x)
+            self.assertEqual(c.describe_execution(executionArn=runs[2])["status"], "SUCCEEDED")
+            self.assertEqual(c.get_execution_history(executionArn=runs[4])["events"][-1]["type"],
+                             "ExecutionSucceeded")
+        finally:
+            stop_extra_server(proc)
 
 
 class Z_LeftRunning(unittest.TestCase):
