@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <openssl/evp.h>
@@ -27,6 +28,16 @@
 #define LAPI_MAX_ZIP        (50 * 1024 * 1024) /* bytes of Code.ZipFile, AWS's direct upload quota */
 #define LAPI_PAGE_DEFAULT   50        /* ListFunctions' MaxItems default */
 #define LAPI_MAX_SEGMENTS   8         /* path segments a route has at most */
+/* Asynchronous (Event) invocations, as Lambda's own queue handles them:
+ * function errors are retried twice, a minute and then two minutes after
+ * the failure; throttles and service errors are retried with a backoff
+ * from 1 s doubling to 5 minutes, for as long as the event is younger than
+ * 6 hours.  Delays and that age are scaled by --wait-scale. */
+#define LAPI_ASYNC_RETRIES      2
+#define LAPI_ASYNC_FIRST_DELAY  60.0
+#define LAPI_ASYNC_BACKOFF_MIN  1.0
+#define LAPI_ASYNC_BACKOFF_MAX  300.0
+#define LAPI_ASYNC_MAX_AGE      21600.0
 
 /* What the API reports about a function; the lam_function runs it. */
 typedef struct fn_rec {
@@ -49,10 +60,25 @@ typedef struct pending {
 	int tail;                 /* X-Amz-Log-Type: Tail */
 } pending;
 
+/* An Event invocation in Lambda's queue: running, or waiting to be tried
+ * again.  The function is found again by name at each attempt (it may be
+ * updated or deleted meanwhile). */
+typedef struct async_ev {
+	struct async_ev *next, *prev;
+	lamapi *a;
+	char *function, *payload, *qualifier, *trace_id;
+	size_t len;
+	int errors;               /* function errors so far */
+	double queued, backoff;   /* monotonic seconds; the next throttle delay */
+	lam_invocation *inv;      /* the attempt running, or NULL */
+	struct event *timer;
+} async_ev;
+
 struct lamapi {
 	sv_server *s;
 	fn_rec *fns;              /* in creation order */
 	pending *waiting;
+	async_ev *queue;          /* Event invocations not finished */
 	char *cache;              /* where uploaded packages go */
 };
 
@@ -312,12 +338,127 @@ static void invoke_done(void *ud, const lam_result *r)
 	free(p);
 }
 
-/* Event invocations are answered at once; their outcome goes nowhere, as
- * on AWS without a destination. */
-static void event_done(void *ud, const lam_result *r)
+static double mono_s(void)
 {
-	(void)ud;
-	(void)r;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void async_free(async_ev *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		e->a->queue = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	if (e->inv)
+		lam_cancel(e->inv);
+	event_free(e->timer);
+	free(e->function);
+	free(e->payload);
+	free(e->qualifier);
+	free(e->trace_id);
+	free(e);
+}
+
+static void async_done(void *ud, const lam_result *r);
+
+/* One attempt of an Event invocation. */
+static void async_try(evutil_socket_t fd, short what, void *arg)
+{
+	async_ev *e = arg;
+	lam_function *f = lam_find(e->a->s->ws.svc, e->function);
+	lam_invoke_opts o = { 0 };
+
+	(void)fd;
+	(void)what;
+	if (!f) {
+		fprintf(stderr, "steplocal serve: an Event invocation of %s is dropped: the function "
+			"was deleted\n", e->function);
+		async_free(e);
+		return;
+	}
+	o.qualifier = e->qualifier;
+	o.trace_id = e->trace_id;
+	e->inv = lam_invoke(f, e->payload, e->len, &o, async_done, e);
+}
+
+static void async_later(async_ev *e, double seconds)
+{
+	double scaled = seconds * e->a->s->wait_scale;
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)scaled;
+	tv.tv_usec = (suseconds_t)((scaled - (double)tv.tv_sec) * 1e6);
+	evtimer_add(e->timer, &tv);
+}
+
+/* Event invocations are answered at once (202); what becomes of them is
+ * Lambda's: retried as LAPI_ASYNC_* says, then dropped (on AWS, to a
+ * destination or dead-letter queue, which steplocal does not emulate). */
+static void async_done(void *ud, const lam_result *r)
+{
+	async_ev *e = ud;
+	double age = mono_s() - e->queued;
+
+	e->inv = NULL;
+	if (r->status == LAM_OK) {
+		async_free(e);
+		return;
+	}
+	if (r->status == LAM_API_ERROR && (r->http_status == 429 || r->http_status >= 500)) {
+		if (age + e->backoff * e->a->s->wait_scale > LAPI_ASYNC_MAX_AGE * e->a->s->wait_scale) {
+			fprintf(stderr, "steplocal serve: an Event invocation of %s is dropped: still %s "
+				"after %.0f s\n", e->function, r->error_type ? r->error_type : "failing", age);
+			async_free(e);
+			return;
+		}
+		fprintf(stderr, "steplocal serve: the Event invocation of %s is retried in %g s (%s)\n",
+			e->function, e->backoff, r->error_type ? r->error_type : "throttled");
+		async_later(e, e->backoff);
+		e->backoff = e->backoff * 2 > LAPI_ASYNC_BACKOFF_MAX ? LAPI_ASYNC_BACKOFF_MAX : e->backoff * 2;
+		return;
+	}
+	if (r->status == LAM_FUNCTION_ERROR && e->errors < LAPI_ASYNC_RETRIES) {
+		double delay = LAPI_ASYNC_FIRST_DELAY * (e->errors + 1);
+
+		e->errors++;
+		fprintf(stderr, "steplocal serve: the Event invocation of %s failed (%s); retry %d of %d "
+			"in %g s\n", e->function, r->error_type ? r->error_type : "Unhandled", e->errors,
+			LAPI_ASYNC_RETRIES, delay);
+		async_later(e, delay);
+		return;
+	}
+	fprintf(stderr, "steplocal serve: an Event invocation of %s is dropped after %d attempt%s "
+		"(%s)\n", e->function, e->errors + 1, e->errors ? "s" : "",
+		r->error_type ? r->error_type : "failed");
+	async_free(e);
+}
+
+static void async_start(lamapi *a, const fn_rec *r, const char *payload, size_t len,
+			const lam_invoke_opts *o)
+{
+	async_ev *e = xcalloc(1, sizeof *e);
+
+	e->a = a;
+	e->function = xstrdup(r->name);
+	e->payload = xmalloc(len + 1);
+	memcpy(e->payload, payload, len);
+	e->payload[len] = '\0';
+	e->len = len;
+	e->qualifier = o->qualifier ? xstrdup(o->qualifier) : NULL;
+	e->trace_id = o->trace_id ? xstrdup(o->trace_id) : NULL;
+	e->queued = mono_s();
+	e->backoff = LAPI_ASYNC_BACKOFF_MIN;
+	e->timer = evtimer_new(a->s->base, async_try, e);
+	e->next = a->queue;
+	if (e->next)
+		e->next->prev = e;
+	a->queue = e;
+	async_try(-1, 0, e);
 }
 
 static void do_invoke(lam_call *c)
@@ -372,7 +513,7 @@ static void do_invoke(lam_call *c)
 	if (t == 2) {
 		sv_reply(c->a->s, c->req, 204, NULL, NULL, 0);
 	} else if (t == 1) {
-		lam_invoke(r->f, payload, len, &o, event_done, NULL);
+		async_start(c->a, r, payload, len, &o);
 		sv_reply(c->a->s, c->req, 202, NULL, NULL, 0);
 	} else {
 		pending *p = xcalloc(1, sizeof *p);
@@ -965,6 +1106,8 @@ void lamapi_free(lamapi *a)
 		a->fns = r->next;
 		rec_free(r);
 	}
+	while (a->queue)
+		async_free(a->queue);
 	while (a->waiting) {
 		pending *p = a->waiting;
 

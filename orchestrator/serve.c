@@ -557,6 +557,7 @@ int serve_main(int argc, char **argv)
 	s.ws.quiet = o.quiet;
 	s.ws.concurrency = o.concurrency;
 	s.keep_closed = o.keep;
+	s.wait_scale = o.wait_scale;
 	/* Copies: a reload replaces the project (its region and account stay). */
 	s.region = region = xstrdup(s.ws.proj ? s.ws.proj->region : PROJ_DEFAULT_REGION);
 	s.account = account = xstrdup(s.ws.proj ? s.ws.proj->account : PROJ_DEFAULT_ACCOUNT);

@@ -42,6 +42,7 @@ typedef struct sv_server {
 	sfnapi *sfn;
 	lamapi *lam;
 	int stopping;             /* shutdown began: no new work, no replies */
+	double wait_scale;        /* --wait-scale: retry waits of Event invocations too */
 	int keep_closed;          /* closed standard executions kept (--keep-executions); 0: all */
 	unsigned long long ids;   /* request ids */
 } sv_server;

@@ -824,6 +824,98 @@ class I_Retention(unittest.TestCase):
             stop_extra_server(proc)
 
 
+class J_EventInvocations(unittest.TestCase):
+    """InvocationType=Event as Lambda's queue handles it: function errors
+    retried twice, throttles retried with a backoff (delays scaled)."""
+
+    PROJECT = """functions:
+  Flaky:
+    runtime: python3.12
+    handler: app.handler
+    code: fn
+  Closed:
+    runtime: python3.12
+    handler: app.handler
+    code: fn
+    concurrency: 0
+"""
+    APP = """def handler(event, context):
+    with open(event["log"], "a") as f:
+        f.write("attempt\\n")
+    with open(event["log"]) as f:
+        n = len(f.readlines())
+    if n <= event["fail"]:
+        raise RuntimeError("attempt %d fails" % n)
+    return n
+"""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = os.path.join(TMP, "events")
+        os.makedirs(os.path.join(cls.dir, "fn"))
+        with open(os.path.join(cls.dir, "steplocal.yaml"), "w") as f:
+            f.write(cls.PROJECT)
+        with open(os.path.join(cls.dir, "fn", "app.py"), "w") as f:
+            f.write(cls.APP)
+        cls.proc, url, cls.log = start_extra_server(["-f", cls.dir, "--wait-scale", "0.002", "--no-reload"],
+                                                    log_name="events.log")
+        cls.lam = boto3.client("lambda", endpoint_url=url, region_name=REGION,
+                               config=Config(retries={"total_max_attempts": 1}))
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_extra_server(cls.proc)
+
+    def attempts(self, name, want, timeout=30):
+        path = os.path.join(self.dir, name)
+        deadline = time.time() + timeout
+        n = 0
+        while time.time() < deadline:
+            if os.path.exists(path):
+                with open(path) as f:
+                    n = len(f.readlines())
+                if n >= want:
+                    return n
+            time.sleep(0.05)
+        return n
+
+    def server_log(self):
+        self.log.seek(0)
+        return self.log.read()
+
+    def event(self, fn, payload):
+        r = self.lam.invoke(FunctionName=fn, InvocationType="Event", Payload=json.dumps(payload).encode())
+        self.assertEqual(r["StatusCode"], 202)
+
+    def test_function_errors_retried_twice(self):
+        log = os.path.join(self.dir, "twice")
+        self.event("Flaky", {"log": log, "fail": 2})
+        self.assertEqual(self.attempts("twice", 3), 3)      # two failures, then success
+        self.assertIn("failed (RuntimeError); retry 2 of 2", self.server_log())
+
+    def test_dropped_after_three_attempts(self):
+        log = os.path.join(self.dir, "dropped")
+        self.event("Flaky", {"log": log, "fail": 10})
+        self.assertEqual(self.attempts("dropped", 3), 3)
+        deadline = time.time() + 20
+        while "dropped after 3 attempts (RuntimeError)" not in self.server_log() and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertIn("dropped after 3 attempts (RuntimeError)", self.server_log())
+        time.sleep(0.5)
+        self.assertEqual(self.attempts("dropped", 4, timeout=0.1), 3)   # no fourth
+
+    def test_throttles_retried_until_capacity(self):
+        log = os.path.join(self.dir, "throttled")
+        self.event("Closed", {"log": log, "fail": 0})
+        deadline = time.time() + 20
+        while self.server_log().count("Event invocation of Closed is retried") < 3 and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertGreaterEqual(self.server_log().count("Event invocation of Closed is retried"), 3)
+        self.assertFalse(os.path.exists(log))
+        self.lam.put_function_concurrency(FunctionName="Closed", ReservedConcurrentExecutions=1)
+        self.assertEqual(self.attempts("throttled", 1), 1)
+
+
 class Z_LeftRunning(unittest.TestCase):
     """Work still pending when the server is stopped (the shutdown check follows)."""
 
