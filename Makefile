@@ -73,15 +73,21 @@ LIB := $(B)/liborch.a
 # Example functions written in C: each main.c becomes its package's
 # bootstrap, linked with the C runtime client (runtime/client).
 C_FUNCTIONS := functions/fulfill_order functions/update_inventory
+# The provided.al2023 stock trader of tests/sam, in C.
+STOCK_C := tests/sam/stock-provided/functions
+STOCK_FUNCTIONS := $(STOCK_C)/stock-checker $(STOCK_C)/stock-buyer $(STOCK_C)/stock-seller
 CLIENT_SRC := runtime/client/lambda_client.c
 
 .PHONY: all deps test test-unit test-cli test-runtime test-serve test-export bench test-asan demo clean functions
 
 all: $(B)/.deps $(BIN) functions
 
-functions: $(C_FUNCTIONS:%=%/bootstrap)
+functions: $(C_FUNCTIONS:%=%/bootstrap) $(STOCK_FUNCTIONS:%=%/bootstrap)
 
 functions/%/bootstrap: functions/%/main.c $(CLIENT_SRC) runtime/client/steplocal_lambda.h | $(B)/.deps
+	$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) -Iruntime/client -o $@ $< $(CLIENT_SRC) -lcurl -lcjson
+
+$(STOCK_FUNCTIONS:%=%/bootstrap): %/bootstrap: %/main.c $(STOCK_C)/trade.h $(CLIENT_SRC) runtime/client/steplocal_lambda.h | $(B)/.deps
 	$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) -Iruntime/client -o $@ $< $(CLIENT_SRC) -lcurl -lcjson
 
 # `make deps` installs what is missing; `make` runs it once per build folder.
@@ -159,7 +165,7 @@ demo: $(BIN) functions
 	./$(BIN) run OrderWorkflow -f templates/order --input-file templates/order/input.json
 
 clean:
-	rm -rf build build-asan steplocal $(C_FUNCTIONS:%=%/bootstrap)
+	rm -rf build build-asan steplocal $(C_FUNCTIONS:%=%/bootstrap) $(STOCK_FUNCTIONS:%=%/bootstrap)
 
 -include $(ORCH_OBJS:.o=.d) $(RT_OBJS:.o=.d) $(B)/$(MAIN_SRC:.c=.d) $(UNIT_TESTS:%=$(B)/%.d)
 

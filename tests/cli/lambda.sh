@@ -102,7 +102,7 @@ no_strays "SIGTERM"
 
 # --- a SAM template as `sam init` writes it, unchanged: its functions run,
 # its DynamoDB step (not emulated) is answered by a mocked response
-for lang in python node; do
+for lang in python node provided; do
 	cat >"$T/stock-mocks.json" <<'JSON'
 {"StateMachines": {"StockTradingStateMachine": {"TestCases": {"Record": {"Record Transaction": "Put"}}}},
  "MockedResponses": {"Put": {"0": {"Return": {"SdkHttpMetadata": {"HttpStatusCode": 200}}}}}}
