@@ -125,7 +125,7 @@ $(B)/tests/unit/%: tests/unit/%.c $(LIB) | $(B)/.deps
 
 # Every test, then every test again under the sanitizers, then the fuzz
 # targets over their corpora (fuzz/fuzz.mk).
-test: test-unit test-cli test-runtime test-serve test-export
+test: test-unit test-cli test-runtime test-serve test-export test-hostile
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory fuzz-smoke
 
@@ -149,6 +149,32 @@ test-serve: $(BIN) functions
 # The bootstraps (python, node) and the C client against a fake Runtime API.
 test-runtime:
 	@python3 tests/runtime/test_bootstraps.py
+
+# Hostile and broken functions, hostile input (tests/hostile); their C
+# function speaks the Runtime API itself, with libcurl.
+HOSTILE_FN := $(B)/tests/hostile/bootstrap
+LOAD_FN := $(B)/tests/load/echo/bootstrap
+.PHONY: test-hostile test-load soak
+
+test-hostile: $(BIN) $(HOSTILE_FN)
+	@python3 tests/hostile/test_functions.py ./$(BIN) $(HOSTILE_FN)
+	@python3 tests/hostile/test_input.py ./$(BIN)
+
+$(HOSTILE_FN): tests/hostile/hostile.c | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) -o $@ $< -lcurl -lcjson
+
+# Not part of `make test`: 1,000 executions at once through the API, and a
+# soak of SOAK_SECONDS (default 600) under steady load (tests/load).
+test-load: $(BIN) $(LOAD_FN)
+	@python3 tests/load/load.py ./$(BIN) $(LOAD_FN)
+
+soak: $(BIN) $(LOAD_FN)
+	@python3 tests/load/load.py --soak ./$(BIN) $(LOAD_FN)
+
+$(LOAD_FN): runtime/client/example/echo.c $(CLIENT_SRC) runtime/client/steplocal_lambda.h | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) -Iruntime/client -o $@ $< $(CLIENT_SRC) -lcurl -lcjson
 
 bench: $(BIN)
 	@bench/run.sh ./$(BIN)

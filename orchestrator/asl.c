@@ -716,21 +716,34 @@ static int resolve(loader *L, const name_ix *ix, int n, const char *name,
 
 static void free_state(asl_state *s);
 
-static void mark(const asl_machine *m, int i, char *seen)
+static void push_unseen(int i, char *seen, int *stack, int *n)
 {
-	const asl_state *s;
-	int k;
+	if (i >= 0 && !seen[i]) {
+		seen[i] = 1;
+		stack[(*n)++] = i;
+	}
+}
 
-	if (i < 0 || seen[i])
-		return;
-	seen[i] = 1;
-	s = &m->states[i];
-	mark(m, s->next, seen);
-	mark(m, s->deflt, seen);
-	for (k = 0; k < s->nchoices; k++)
-		mark(m, s->choices[k].next, seen);
-	for (k = 0; k < s->ncatch; k++)
-		mark(m, s->catch_[k].next, seen);
+/* Marks in seen every state reachable from start.  A loop, not recursion:
+ * a chain of Next states is as long as the definition is (200,000 states
+ * overflowed the stack). */
+static void mark(const asl_machine *m, int start, char *seen)
+{
+	int *stack = xmalloc(((size_t)m->nstates + 1) * sizeof *stack);
+	int n = 0, k;
+
+	push_unseen(start, seen, stack, &n);
+	while (n > 0) {
+		const asl_state *s = &m->states[stack[--n]];
+
+		push_unseen(s->next, seen, stack, &n);
+		push_unseen(s->deflt, seen, stack, &n);
+		for (k = 0; k < s->nchoices; k++)
+			push_unseen(s->choices[k].next, seen, stack, &n);
+		for (k = 0; k < s->ncatch; k++)
+			push_unseen(s->catch_[k].next, seen, stack, &n);
+	}
+	free(stack);
 }
 
 static asl_machine *load_machine(loader *L, const cJSON *def, const char *loc, int top)
@@ -997,21 +1010,24 @@ static void free_machine(asl_machine *m)
 /* Reports every state name used twice anywhere in the definition, at the
  * later place, as the specification makes names unique in the whole
  * machine (Parallel branches and Map processors included). */
+/* By name, then by discovery order (qsort is not stable). */
+static int by_name_then_order(const void *a, const void *b, void *arg)
+{
+	const loader *L = arg;
+	int x = *(const int *)a, y = *(const int *)b, c = strcmp(L->names[x], L->names[y]);
+
+	return c ? c : (x > y) - (x < y);
+}
+
 static void check_duplicates(loader *L)
 {
 	int *order = xcalloc((size_t)L->nnames + 1, sizeof *order);
-	int i, j;
+	int i;
 
 	for (i = 0; i < L->nnames; i++)
 		order[i] = i;
-	/* Insertion sort by name, stable on discovery order: small inputs. */
-	for (i = 1; i < L->nnames; i++)
-		for (j = i; j > 0 && strcmp(L->names[order[j - 1]], L->names[order[j]]) > 0; j--) {
-			int t = order[j];
-
-			order[j] = order[j - 1];
-			order[j - 1] = t;
-		}
+	/* n log n: a 1 MB definition can hold some 40,000 states. */
+	qsort_r(order, (size_t)L->nnames, sizeof *order, by_name_then_order, L);
 	for (i = 1; i < L->nnames; i++)
 		if (strcmp(L->names[order[i - 1]], L->names[order[i]]) == 0)
 			diag_error(L->d, "DUPLICATE_STATE_NAME", L->name_locs[order[i]],
@@ -1043,19 +1059,73 @@ asl_machine *asl_load(const cJSON *def, diags *d)
 	return m;
 }
 
+/* How many arrays and objects are open before text[off] (outside strings). */
+static size_t json_depth_at(const char *text, size_t off)
+{
+	size_t i, depth = 0;
+	int in_string = 0;
+
+	for (i = 0; i < off; i++) {
+		char c = text[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if ((c == '}' || c == ']') && depth > 0) {
+			depth--;
+		}
+	}
+	return depth;
+}
+
 /* Reports a JSON syntax error as AWS does, in the words of its parser
  * (Jackson): the message, then the source and position, which is also the
- * diagnostic's location. */
+ * diagnostic's location.  Nesting deeper than SL_MAX_JSON_DEPTH (cJSON's
+ * own limit) is said in the words of Jackson's StreamReadConstraints. */
 static void json_syntax_error(diags *d, const char *text, size_t len, size_t off)
 {
-	size_t i = off, b, line = 1, col;
+	size_t i = off, b, line = 1, col, depth;
 	char *msg, *where;
 	int shown = len > SL_MAX_SOURCE_QUOTE ? SL_MAX_SOURCE_QUOTE : (int)len;
 
 	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
 		i++;
 	b = i;
-	if (i < len && (isalpha((unsigned char)text[i]) || text[i] == '_')) {
+	if (i < len && (text[i] == '{' || text[i] == '[') &&
+	    (depth = json_depth_at(text, i)) >= SL_MAX_JSON_DEPTH) {
+		msg = xasprintf("Document nesting depth (%zu) exceeds the maximum allowed (%d, from "
+				"`StreamReadConstraints.getMaxNestingDepth()`)", depth + 1, SL_MAX_JSON_DEPTH);
+		i++;
+	} else if (i < len && (unsigned char)text[i] >= 0x80) {
+		/* Not UTF-8 (js_parse stops there): a bad lead byte, or a bad
+		 * byte after a good one. */
+		unsigned char c = (unsigned char)text[i];
+		size_t k = i + 1;
+
+		while (c >= 0xc2 && c <= 0xf4 && k < len && k < i + 4 &&
+		       ((unsigned char)text[k] & 0xc0) == 0x80 && !(k == i + 1 &&
+		       ((c == 0xe0 && (unsigned char)text[k] < 0xa0) || (c == 0xed && (unsigned char)text[k] > 0x9f) ||
+			(c == 0xf0 && (unsigned char)text[k] < 0x90) || (c == 0xf4 && (unsigned char)text[k] > 0x8f))))
+			k++;
+		if (c >= 0xc2 && c <= 0xf4 && k < len) {
+			msg = xasprintf("Invalid UTF-8 middle byte 0x%x", (unsigned char)text[k]);
+			i = k + 1;
+		} else if (c >= 0xc2 && c <= 0xf4) {
+			msg = xstrdup("Unexpected end-of-input in a UTF-8 sequence");
+			i = len;
+		} else {
+			msg = xasprintf("Invalid UTF-8 start byte 0x%x", c);
+			i++;
+		}
+		/* The quoted source stops before the bad bytes: diagnostics are UTF-8. */
+		shown = (int)(b < (size_t)shown ? b : (size_t)shown);
+	} else if (i < len && (isalpha((unsigned char)text[i]) || text[i] == '_')) {
 		while (i < len && (isalnum((unsigned char)text[i]) || text[i] == '_'))
 			i++;
 		msg = xasprintf("Unrecognized token '%.*s': was expecting (JSON String, Number, Array, "

@@ -224,10 +224,67 @@ char *js_print_pretty(const cJSON *v)
 	return b.s;
 }
 
+/* The offset of the first byte of s that does not belong to well-formed
+ * UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above
+ * U+10FFFF), or len.  cJSON copies string bytes as they are. */
+static size_t utf8_bad_at(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n, k;
+		unsigned lo = 0x80, hi = 0xbf;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3;
+		else
+			return i;
+		/* The second byte's range rules out overlongs, surrogates and
+		 * code points above U+10FFFF. */
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+		else if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+		if (n >= len - i)
+			return i;     /* cut short */
+		for (k = 1; k <= n; k++) {
+			unsigned char t = s[i + k];
+
+			if (t < (k == 1 ? lo : 0x80) || t > (k == 1 ? hi : 0xbf))
+				return i;
+		}
+		i += n + 1;
+	}
+	return len;
+}
+
 cJSON *js_parse(const char *text, size_t len, size_t *err_off)
 {
 	const char *end = NULL;
-	cJSON *v = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	size_t bad = utf8_bad_at((const unsigned char *)text, len);
+	cJSON *v;
+
+	/* JSON text is UTF-8 (RFC 8259): other bytes are refused as Jackson
+	 * refuses them, where they are. */
+	if (bad < len) {
+		if (err_off)
+			*err_off = bad;
+		return NULL;
+	}
+	v = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 
 	if (v) {
 		/* Only white space may follow the value. */

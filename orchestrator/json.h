@@ -34,7 +34,8 @@ char *js_print_pretty(const cJSON *v);
  * negative, else indented as if nested depth levels deep. */
 void js_print_file(FILE *out, const cJSON *v, int depth);
 /* Parses exactly one JSON text of len bytes; returns owned, or NULL with
- * *err_off set to the byte offset of the problem. */
+ * *err_off set to the byte offset of the problem (bytes that are not
+ * well-formed UTF-8 are one). */
 cJSON *js_parse(const char *text, size_t len, size_t *err_off);
 /* Deep equality where numbers compare by value and object key order is
  * ignored. */

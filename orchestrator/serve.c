@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -168,6 +169,58 @@ int sv_name_ok(const char *name)
 
 /* ---- routing ---- */
 
+/* Whether host (a Host header's value, with or without a port) names this
+ * machine's loopback: 127.0.0.0/8, [::1], localhost or a name under
+ * .localhost (RFC 6761).  Anything else reaching a loopback listener is a
+ * web page's request through DNS rebinding. */
+static int loopback_host(const char *host)
+{
+	char name[256];
+	size_t n;
+	const char *end;
+
+	if (*host == '[')
+		return strncmp(host, "[::1]", 5) == 0 && (host[5] == '\0' || host[5] == ':');
+	end = strchr(host, ':');
+	n = end ? (size_t)(end - host) : strlen(host);
+	if (n == 0 || n >= sizeof name)
+		return 0;
+	memcpy(name, host, n);
+	name[n] = '\0';
+	for (end = name; *end; end++)
+		if (!isalnum((unsigned char)*end) && *end != '.' && *end != '-')
+			return 0;
+	if (strncmp(name, "127.", 4) == 0 && strspn(name, "0123456789.") == n)
+		return 1;
+	return strcasecmp(name, "localhost") == 0 ||
+	       (n > 10 && strcasecmp(name + n - 10, ".localhost") == 0);
+}
+
+/* The API has no authentication, so a browser must not reach it: a request
+ * with an Origin header comes from a web page (the SDKs and the CLI never
+ * send one), and on a loopback listener a Host that is not a loopback name
+ * is DNS rebinding.  Such requests are refused with 403 before anything
+ * runs (docs/SECURITY.md). */
+static int refused(sv_server *s, struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	const char *origin = evhttp_find_header(h, "Origin"), *host = evhttp_find_header(h, "Host");
+	const char *why = NULL;
+	cJSON *o;
+
+	if (origin)
+		why = "requests from web pages (with an Origin header) are refused";
+	else if (s->loopback && (!host || !loopback_host(host)))
+		why = "the Host header must name this machine's loopback (127.0.0.1, localhost)";
+	if (!why)
+		return 0;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "__type", "AccessDeniedException");
+	cJSON_AddStringToObject(o, "message", why);
+	sv_reply_json(s, req, 403, "application/x-amz-json-1.0", o);
+	return 1;
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	sv_server *s = arg;
@@ -180,6 +233,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 
 	if (s->stopping)
 		return sv_reply(s, req, 503, NULL, NULL, 0);
+	if (refused(s, req))
+		return;
 	if (!path || !*path)
 		path = "/";
 	if (lamapi_handle(s->lam, req, path, body, len) == 0)
@@ -612,17 +667,18 @@ int serve_main(int argc, char **argv)
 	evhttp_set_max_headers_size(http, SV_MAX_HEADERS);
 	evhttp_set_timeout(http, SV_CONN_TIMEOUT);
 	evhttp_set_gencb(http, on_request, &s);
+	/* Said before listening, so that it shows even when that fails. */
+	s.loopback = loopback_host(o.host) || strcmp(o.host, "::1") == 0;
+	if (!s.loopback)
+		fprintf(stderr, "steplocal serve: warning: listening on %s, not loopback: whoever "
+			"reaches this address can run your functions (the API has no authentication)\n",
+			o.host);
 	bs = evhttp_bind_socket_with_handle(http, o.host, (ev_uint16_t)o.port);
 	if (!bs) {
 		fprintf(stderr, "steplocal serve: cannot listen on %s:%d: %s\n", o.host, o.port,
 			strerror(errno));
 		goto out;
 	}
-	if (strcmp(o.host, "127.0.0.1") != 0 && strcmp(o.host, "localhost") != 0 &&
-	    strcmp(o.host, "::1") != 0)
-		fprintf(stderr, "steplocal serve: warning: listening on %s, not loopback: whoever "
-			"reaches this address can run your functions (the API has no authentication)\n",
-			o.host);
 	sigs[0] = evsignal_new(s.base, SIGINT, on_signal, &s);
 	sigs[1] = evsignal_new(s.base, SIGTERM, on_signal, &s);
 	evsignal_add(sigs[0], NULL);

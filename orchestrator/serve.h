@@ -43,7 +43,8 @@ typedef struct sv_server {
 	lamapi *lam;
 	int stopping;             /* shutdown began: no new work, no replies */
 	double wait_scale;        /* --wait-scale: retry waits of Event invocations too */
-	int keep_closed;          /* closed standard executions kept (--keep-executions); 0: all */
+	int keep_closed;
+	int loopback;             /* listening on loopback only: Host is checked */          /* closed standard executions kept (--keep-executions); 0: all */
 	unsigned long long ids;   /* request ids */
 } sv_server;
 

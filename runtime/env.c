@@ -33,6 +33,13 @@
  *           does lambda.c call env_free, which closes the endpoint and the
  *           pipes.  env_free on a group still alive kills and reaps it
  *           first, so no process outlives its environment.
+ *   strays  a descendant that left the group (setsid() or setpgid(): a
+ *           double-forked daemon) is out of reach of kill(-pgid) and
+ *           waitpid(-pgid).  It becomes steplocal's child when its parent
+ *           exits (the subreaper again); env_strays_reap collects it when
+ *           it exits and env_strays_kill ends it once no live environment
+ *           claims it by its AWS_LAMBDA_RUNTIME_API (lambda.c calls both on
+ *           SIGCHLD and when the service is freed).
  */
 
 #include "env.h"

@@ -68,6 +68,21 @@ static const char bootstrap_body[] =
 	"        child = subprocess.Popen(['sleep', '60'])\n"
 	"        print('child', child.pid, 'leader', os.getpid(), flush=True)\n"
 	"        time.sleep(60)\n"
+	"    elif act == 'daemon':\n"
+	"        r, w = os.pipe()\n"
+	"        if os.fork() == 0:\n"
+	"            os.setsid()\n"
+	"            d = os.fork()\n"
+	"            if d == 0:\n"
+	"                time.sleep(60)\n"
+	"                os._exit(0)\n"
+	"            os.write(w, str(d).encode())\n"
+	"            os._exit(0)\n"
+	"        os.close(w)\n"
+	"        d = int(os.read(r, 32))\n"
+	"        os.close(r)\n"
+	"        os.wait()\n"
+	"        respond({'daemon': d, 'pid': os.getpid()})\n"
 	"    elif act == 'exit':\n"
 	"        os._exit(ev['code'])\n"
 	"    elif act == 'segv':\n"
@@ -1119,6 +1134,43 @@ static void test_free_leaves_no_process(void **state)
 	outcome_free(&o[1]);
 }
 
+static int process_gone(void *arg)
+{
+	return !process_exists(*(int *)arg);
+}
+
+/* A double-forked daemon (setsid) leaves the process group: it is spared
+ * while its environment lives and ends with it, at a timeout or when the
+ * service is freed. */
+static void test_daemons_end_with_their_environment(void **state)
+{
+	lam_function *f;
+	outcome o;
+	int d1, d2, leader;
+
+	service_start(0, 0);
+	f = define("Daemon", "fn", 1, 128, -1, NULL);
+	invoke(f, "{\"action\":\"daemon\"}", &o);
+	assert_int_equal(o.status, LAM_OK);
+	d1 = cJSON_GetObjectItem(o.json, "daemon")->valueint;
+	leader = pid_of(&o);
+	outcome_free(&o);
+	invoke(f, "{\"action\":\"echo\"}", &o);
+	assert_int_equal(pid_of(&o), leader);
+	assert_true(process_exists(d1));
+	outcome_free(&o);
+	invoke(f, "{\"action\":\"sleep\"}", &o);
+	assert_platform_error(&o, "Sandbox.Timedout", "Task timed out after 1.00 seconds");
+	outcome_free(&o);
+	assert_true(run_until(process_gone, &d1, 5000));
+	invoke(f, "{\"action\":\"daemon\"}", &o);
+	d2 = cJSON_GetObjectItem(o.json, "daemon")->valueint;
+	outcome_free(&o);
+	assert_true(process_exists(d2));
+	service_stop();
+	assert_false(process_exists(d2));
+}
+
 /* ---- the Runtime API alone, through libevent's HTTP client ---- */
 
 typedef struct hreply {
@@ -1385,6 +1437,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_log_cap, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_reaping, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_free_leaves_no_process, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_daemons_end_with_their_environment, test_setup, test_teardown),
 	};
 
 	xalloc_init();

@@ -543,6 +543,43 @@ static void refuses_duplicate_entries(void **state)
 	free(zip);
 }
 
+/* More entries than PKG_MAX_ENTRIES: refused from the directory alone,
+ * before anything is extracted. */
+static void refuses_too_many_entries(void **state)
+{
+	fixture *f = *state;
+	char *zip = python_zip(f, "many.zip",
+			       "z = zipfile.ZipFile(sys.argv[1], \"w\")\n"
+			       "[z.writestr(\"f%d\" % i, \"\") for i in range(100001)]\n"
+			       "z.close()");
+
+	expect_refusal(f, zip, zip, "has 100001 entries; the limit is 100000");
+	free(zip);
+}
+
+static void refuses_a_name_too_long(void **state)
+{
+	fixture *f = *state;
+	char *zip = python_zip(f, "long.zip",
+			       "z = zipfile.ZipFile(sys.argv[1], \"w\")\n"
+			       "z.writestr(\"a\" * 5000, \"x\")\n"
+			       "z.close()");
+
+	expect_refusal(f, zip, zip, "has a name longer than 4096 bytes");
+	free(zip);
+}
+
+/* A file, then an entry below it as if it were a folder. */
+static void refuses_an_entry_under_a_file(void **state)
+{
+	fixture *f = *state;
+	const entry e[] = { { .name = "a", .data = "x" }, { .name = "a/b", .data = "y" } };
+	char *zip = make_zip(f, "clash.zip", e, 2);
+
+	expect_refusal(f, zip, zip, "'a/b' cannot be created: Not a directory");
+	free(zip);
+}
+
 static void passes_folders_through(void **state)
 {
 	fixture *f = *state;
@@ -614,6 +651,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(refuses_a_truncated_zip, setup, teardown),
 		cmocka_unit_test_setup_teardown(refuses_damaged_entry_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(refuses_duplicate_entries, setup, teardown),
+		cmocka_unit_test_setup_teardown(refuses_too_many_entries, setup, teardown),
+		cmocka_unit_test_setup_teardown(refuses_a_name_too_long, setup, teardown),
+		cmocka_unit_test_setup_teardown(refuses_an_entry_under_a_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(passes_folders_through, setup, teardown),
 		cmocka_unit_test_setup_teardown(reports_a_missing_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(refuses_special_files, setup, teardown),
