@@ -2257,10 +2257,15 @@ sl_exec *ex_start(sl_engine *g, asl_machine *m, const sl_exec_opts *o, cJSON *in
 	e->resource = xstrdup(x->role);
 	done_event(x->root, e);
 	x->root->last = 0; /* AWS: the first state's Entered has previousEventId 0 */
-	if (m->timeout_seconds > 0) {
+	if (m->timeout_seconds > 0 || o->express) {
+		/* An Express workflow runs five minutes at most (AWS's quota, a
+		 * limit of the service: not scaled by --wait-scale). */
+		double at = m->timeout_seconds > 0 ? x->start + m->timeout_seconds * g->o.wait_scale : 0;
+
+		if (o->express && (at == 0 || at > x->start + SL_EXPRESS_MAX_SECONDS))
+			at = x->start + SL_EXPRESS_MAX_SECONDS;
 		x->timeout_seq = ++g->seq;
-		heap_push(g, x->start + m->timeout_seconds * g->o.wait_scale,
-			  x->timeout_seq, TM_EXEC_TIMEOUT, x->root);
+		heap_push(g, at, x->timeout_seq, TM_EXEC_TIMEOUT, x->root);
 	}
 	make_ready(x->root, PH_ENTER);
 	return x;

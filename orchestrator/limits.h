@@ -5,6 +5,7 @@
 /* AWS Step Functions quotas. */
 #define SL_MAX_PAYLOAD_BYTES      262144   /* 256 KiB: inputs, outputs, results */
 #define SL_MAX_HISTORY_EVENTS     25000    /* STANDARD execution history cap */
+#define SL_EXPRESS_MAX_SECONDS    300      /* an EXPRESS execution's longest run */
 #define SL_MAX_STATE_NAME         80       /* characters in a state name */
 #define SL_MAX_EXEC_NAME          80       /* characters in an execution name */
 #define SL_MAX_ERROR_NAME         256      /* characters kept of an error name */
