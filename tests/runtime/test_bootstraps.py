@@ -509,6 +509,13 @@ class PythonBootstrap(RuntimeTest):
                           handler="bootstrap.handler")
         self.assertEqual(run.posts[0].json(), "mine", run)
 
+    def test_safe_path_environment(self):
+        # PYTHONSAFEPATH keeps Python from putting the script's folder on
+        # sys.path; the bootstrap still finds the runtime beside it.
+        run = self.run_py({"app.py": "import sys\ndef handler(e, c):\n    return sys.path[0]\n"}, [event({})],
+                          extra_env={"PYTHONSAFEPATH": "1"})
+        self.assertEqual(run.posts[0].json(), run.task_root, run)
+
     # logging is imported only when the function first imports it; the
     # runtime's handler must be in place before the function sees the module.
 
