@@ -113,6 +113,21 @@ static int get_number(loader *L, const cJSON *o, const char *k, const char *loc,
 	return 0;
 }
 
+/* The path fields whose default is "$": given as "$", they need no work at
+ * run time.  In the others "$" reads the whole input (a SecondsPath of "$"
+ * waits as many seconds as the input says), so it is kept. */
+static const char *const dollar_defaults[] = { "InputPath", "OutputPath", "ResultPath", "ItemsPath" };
+
+static int dollar_is_default(const char *k)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof dollar_defaults / sizeof *dollar_defaults; i++)
+		if (strcmp(k, dollar_defaults[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Compiles the path in field k; null_flag (may be NULL) receives 1 for a
  * JSON null where null is allowed. */
 static jpath *get_path(loader *L, const cJSON *o, const char *k, const char *loc,
@@ -135,7 +150,7 @@ static jpath *get_path(loader *L, const cJSON *o, const char *k, const char *loc
 		return NULL;
 	}
 	p = jp_compile(v->valuestring, flags, &err);
-	if (p && jp_root(p) == JP_ROOT_INPUT && jp_steps(p) == 0) {
+	if (p && jp_root(p) == JP_ROOT_INPUT && jp_steps(p) == 0 && dollar_is_default(k)) {
 		/* "$" is the default: no work at run time. */
 		jp_free(p);
 		free(l);

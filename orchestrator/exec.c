@@ -1657,7 +1657,13 @@ static void enter_state(cursor *c)
 			result = owned ? owned : (eff == c->input ? c->input : js_dup(eff));
 		if (result == owned)
 			owned = NULL;
-		if (apply_assign(c, s->assign, result) || finish_output(c, s, result)) {
+		if (apply_assign(c, s->assign, result)) {
+			if (result != c->input)
+				cJSON_Delete(result);
+			c->phase = PH_FAILED;
+			break;
+		}
+		if (finish_output(c, s, result)) {
 			c->phase = PH_FAILED;
 			break;
 		}
@@ -1692,8 +1698,11 @@ static void enter_state(cursor *c)
 		}
 		if (next < 0)
 			next = s->deflt;
-		if (apply_assign(c, s->assign, eff) ||
-		    finish_output(c, s, owned ? owned : eff == c->input ? c->input : js_dup(eff))) {
+		if (apply_assign(c, s->assign, eff)) {
+			c->phase = PH_FAILED;
+			break;
+		}
+		if (finish_output(c, s, owned ? owned : eff == c->input ? c->input : js_dup(eff))) {
 			owned = NULL;
 			c->phase = PH_FAILED;
 			break;
@@ -2011,8 +2020,12 @@ static void step(cursor *c)
 			cJSON *eff = c->task_input;
 
 			c->task_input = NULL;
-			if (apply_assign(c, s->assign, eff) ||
-			    finish_output(c, s, eff)) {
+			if (apply_assign(c, s->assign, eff)) {
+				cJSON_Delete(eff);
+				c->phase = PH_FAILED;
+				break;
+			}
+			if (finish_output(c, s, eff)) {
 				c->phase = PH_FAILED;
 				break;
 			}

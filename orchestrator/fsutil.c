@@ -5,6 +5,8 @@
 
 #include "xalloc.h"
 
+#include <stdlib.h>
+
 char *fs_join(const char *dir, const char *name)
 {
 	size_t n;
@@ -31,4 +33,27 @@ int fs_ends_with(const char *s, const char *suffix)
 	size_t a = strlen(s), b = strlen(suffix);
 
 	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+char *fs_one_line(char *msg)
+{
+	size_t n = 0, i, o = 0;
+	char *s;
+
+	for (i = 0; msg[i]; i++)
+		n += msg[i] == '\n' || msg[i] == '\r';
+	if (!n)
+		return msg;
+	s = xmalloc(i + n + 1);
+	for (i = 0; msg[i]; i++) {
+		if (msg[i] == '\n' || msg[i] == '\r') {
+			s[o++] = '\\';
+			s[o++] = msg[i] == '\n' ? 'n' : 'r';
+		} else {
+			s[o++] = msg[i];
+		}
+	}
+	s[o] = '\0';
+	free(msg);
+	return s;
 }

@@ -112,6 +112,47 @@ static int format_number(double d, char *buf, size_t size)
 	return n;
 }
 
+/* The length (1 to 4) of the well-formed UTF-8 sequence (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF) that starts s,
+ * of which avail bytes may be read, or 0.  On a NUL-terminated string
+ * avail may be 4: the NUL ends any sequence before it is passed. */
+static size_t utf8_seq(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+	unsigned lo = 0x80, hi = 0xbf;
+	size_t n, k;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 1;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 2;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 3;
+	else
+		return 0;
+	/* The second byte's range rules out overlongs, surrogates and code
+	 * points above U+10FFFF. */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (n >= avail)
+		return 0;     /* cut short */
+	for (k = 1; k <= n; k++) {
+		unsigned char t = s[k];
+
+		if (t < (k == 1 ? lo : 0x80) || t > (k == 1 ? hi : 0xbf))
+			return 0;
+	}
+	return n + 1;
+}
+
 static void print_string(obuf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
@@ -133,6 +174,17 @@ static void print_string(obuf *b, const char *s)
 			if (*p < 0x20) {
 				snprintf(u, sizeof u, "\\u%04x", *p);
 				esc = u;
+			} else if (*p >= 0x80) {
+				/* A byte that is not UTF-8 (from a file name, a
+				 * request path, a quoted source) would make the
+				 * text no JSON: it becomes U+FFFD. */
+				size_t n = utf8_seq(p, 4);
+
+				if (n) {
+					p += n - 1;
+					continue;
+				}
+				esc = "\\ufffd";
 			}
 		}
 		if (!esc)
@@ -225,48 +277,15 @@ char *js_print_pretty(const cJSON *v)
 }
 
 /* The offset of the first byte of s that does not belong to well-formed
- * UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above
- * U+10FFFF), or len.  cJSON copies string bytes as they are. */
+ * UTF-8 (see utf8_seq), or len.  cJSON copies string bytes as they are. */
 static size_t utf8_bad_at(const unsigned char *s, size_t len)
 {
-	size_t i = 0;
+	size_t i = 0, n;
 
 	while (i < len) {
-		unsigned char c = s[i];
-		size_t n, k;
-		unsigned lo = 0x80, hi = 0xbf;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3;
-		else
+		if (!(n = utf8_seq(s + i, len - i)))
 			return i;
-		/* The second byte's range rules out overlongs, surrogates and
-		 * code points above U+10FFFF. */
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-		else if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-		if (n >= len - i)
-			return i;     /* cut short */
-		for (k = 1; k <= n; k++) {
-			unsigned char t = s[i + k];
-
-			if (t < (k == 1 ? lo : 0x80) || t > (k == 1 ? hi : 0xbf))
-				return i;
-		}
-		i += n + 1;
+		i += n;
 	}
 	return len;
 }
@@ -408,12 +427,19 @@ static size_t string_size(const char *s)
 
 	for (p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\' || *p == '\b' || *p == '\f' ||
-		    *p == '\n' || *p == '\r' || *p == '\t')
+		    *p == '\n' || *p == '\r' || *p == '\t') {
 			n += 2;
-		else if (*p < 0x20)
+		} else if (*p < 0x20) {
 			n += 6;
-		else
+		} else if (*p < 0x80) {
 			n++;
+		} else {
+			/* As print_string: a byte that is not UTF-8 is \ufffd. */
+			size_t k = utf8_seq(p, 4);
+
+			n += k ? k : 6;
+			p += k ? k - 1 : 0;
+		}
 	}
 	return n;
 }

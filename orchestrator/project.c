@@ -99,7 +99,7 @@ static void errs_addv(errs *e, const char *fmt, va_list ap)
 		e->cap = e->cap ? e->cap * 2 : 8;
 		e->v = xrealloc(e->v, (size_t)e->cap * sizeof *e->v);
 	}
-	e->v[e->n++] = xvasprintf(fmt, ap);
+	e->v[e->n++] = fs_one_line(xvasprintf(fmt, ap));
 }
 
 static void errs_add(errs *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

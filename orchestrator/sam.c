@@ -50,7 +50,7 @@ static void errs_add(errs *e, const char *fmt, ...)
 	}
 	e->v = xrealloc(e->v, (size_t)(e->n + 1) * sizeof *e->v);
 	va_start(ap, fmt);
-	e->v[e->n++] = xvasprintf(fmt, ap);
+	e->v[e->n++] = fs_one_line(xvasprintf(fmt, ap));
 	va_end(ap);
 }
 
