@@ -8,6 +8,10 @@
 #                    fuzzes FUZZ_SMOKE_SECONDS (default 5) per target; any
 #                    crash, leak or timeout fails it (part of `make test`);
 #   make fuzz-NAME   runs one target for FUZZ_SECONDS;
+#   make fuzz-corpus rebuilds the committed corpora (fuzz/corpus/NAME): the
+#                    regression inputs, the seeds of fuzz/seeds.py and what
+#                    `make fuzz` found, of at most FUZZ_CORPUS_MAX_BYTES
+#                    (1024; 3072 for sam and api) each, that reach new code;
 #   make fuzz-coverage  line coverage of each target's modules over its
 #                    committed corpus and what `make fuzz` found (llvm-cov,
 #                    from a build with clang's source-based coverage).
@@ -27,6 +31,10 @@ FUZZ_TARGETS  ?= jpath intrinsic asl exec project sam api rapi pkg
 FUZZ_SECONDS  ?= 300
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_JOBS     ?= 2
+FUZZ_CORPUS_MAX_BYTES ?= 1024
+# Templates and request sequences are longer.
+FUZZ_CORPUS_MAX_sam := 3072
+FUZZ_CORPUS_MAX_api := 3072
 
 # What each target links besides its own file, fuzz_util.c and the library.
 FUZZ_EXTRA_project := fixtures
@@ -45,15 +53,24 @@ FUZZ_OBJS     := $(patsubst %,$(FUZZ_B)/fuzz/%.o,fuzz_util fixtures fake_http fa
 # Kept, so that a second build relinks nothing.
 .SECONDARY: $(FUZZ_OBJS)
 
-.PHONY: fuzz fuzz-build fuzz-smoke $(FUZZ_ALL:%=fuzz-%)
+.PHONY: fuzz fuzz-build fuzz-smoke fuzz-corpus $(FUZZ_ALL:%=fuzz-%)
 
-fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%) $(FUZZ_B)/.gitignore
+
+# Nothing under build-fuzz/ is to be committed.
+$(FUZZ_B)/.gitignore:
+	@mkdir -p $(FUZZ_B) && echo '*' >$@
 
 fuzz: fuzz-build
 	@fuzz/run.sh long $(FUZZ_B) $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
 fuzz-smoke: fuzz-build
 	@fuzz/run.sh smoke $(FUZZ_B) $(FUZZ_SMOKE_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
+fuzz-corpus: fuzz-build
+	@rm -rf $(FUZZ_B)/seeds && python3 fuzz/seeds.py $(FUZZ_B)/seeds >/dev/null
+	@$(foreach t,$(FUZZ_TARGETS),fuzz/run.sh corpus $(FUZZ_B) \
+	  $(or $(FUZZ_CORPUS_MAX_$(t)),$(FUZZ_CORPUS_MAX_BYTES)) 1 $(t) | grep -v "^fuzz corpus" &&) true
 
 $(FUZZ_ALL:%=fuzz-%): fuzz-%: $(FUZZ_B)/fuzz_%
 	@fuzz/run.sh long $(FUZZ_B) $(FUZZ_SECONDS) 1 $*
@@ -84,7 +101,7 @@ FUZZ_COV_LIB    := $(FUZZ_COV_B)/liborch.a
 FUZZ_FILES_jpath     := orchestrator/jpath.c
 FUZZ_FILES_intrinsic := orchestrator/intrinsic.c orchestrator/tpl.c
 FUZZ_FILES_asl       := orchestrator/asl.c orchestrator/choice.c
-FUZZ_FILES_exec      := orchestrator/exec.c orchestrator/choice.c orchestrator/tpl.c orchestrator/history.c
+FUZZ_FILES_exec      := orchestrator/exec.c orchestrator/choice.c orchestrator/tpl.c
 FUZZ_FILES_project   := orchestrator/project.c
 FUZZ_FILES_sam       := orchestrator/sam.c
 FUZZ_FILES_api       := orchestrator/api_sfn.c orchestrator/api_lambda.c orchestrator/lambda_task.c orchestrator/exec.c
@@ -118,6 +135,8 @@ $(FUZZ_COV_B)/fuzz_%: $(FUZZ_COV_B)/fuzz/fuzz_%.o $(FUZZ_COV_B)/fuzz/fuzz_util.o
 	$(FUZZ_CC) -fsanitize=fuzzer -fprofile-instr-generate $(FUZZ_WRAP_$*) -o $@ $^ $(LDLIBS)
 
 .SECONDARY: $(FUZZ_OBJS:$(FUZZ_B)/%=$(FUZZ_COV_B)/%)
+
+-include $(wildcard $(FUZZ_COV_B)/orchestrator/*.d $(FUZZ_COV_B)/runtime/*.d $(FUZZ_COV_B)/fuzz/*.d)
 
 .PHONY: fuzz-clean
 clean: fuzz-clean

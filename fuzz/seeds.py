@@ -21,6 +21,7 @@ import os
 import re
 import stat
 import sys
+import warnings
 import zipfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -317,6 +318,7 @@ def seeds_rapi(out):
 
 def main():
     out = sys.argv[1]
+    warnings.simplefilter("ignore")  # zipfile warns of the duplicate name we want
     seeds_asl(out)
     seeds_paths(out)
     seeds_files(out)

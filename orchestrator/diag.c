@@ -9,6 +9,8 @@
 #include "xalloc.h"
 
 static void add(diags *d, const char *sev, const char *code, const char *loc,
+		const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+static void add(diags *d, const char *sev, const char *code, const char *loc,
 		const char *fmt, va_list ap)
 {
 	diag *g;
