@@ -56,6 +56,7 @@ RT_SRCS := \
 MAIN_SRC := orchestrator/main.c
 
 UNIT_TESTS := \
+	tests/unit/test_json \
 	tests/unit/test_jpath \
 	tests/unit/test_intrinsic \
 	tests/unit/test_choice \

@@ -1176,7 +1176,7 @@ asl_machine *asl_load_text(const char *text, size_t len, diags *d)
 		diag_error(d, SCHEMA, NULL, "Definition must be a valid JSON object");
 		return NULL;
 	}
-	def = js_parse(text, len, &off);
+	def = js_parse_source(text, len, &off);
 	if (!def) {
 		json_syntax_error(d, text, len, off);
 		return NULL;

@@ -39,6 +39,7 @@ static const char usage_text[] =
 	"      [--input JSON | --input-file F] [--type STANDARD|EXPRESS]\n"
 	"      [--json] [--history] [--wait-scale X] [--mock-config F --test-case NAME]\n"
 	"      [--name NAME] [--quiet] [--stats] [--max-payload BYTES] [--concurrency N]\n"
+	"      [--max-definition BYTES]\n"
 	"      [--watch] [--parameter-overrides K=V ...] [--env-vars FILE]\n"
 	"                       run one execution of a state machine of the project\n"
 	"                       (steplocal.yaml or a SAM template.yaml here, or -f), or\n"
@@ -47,14 +48,16 @@ static const char usage_text[] =
 	"                       invoke one function: result on stdout, logs on stderr\n"
 	"  serve [--port 8083] [--host 127.0.0.1] [-f PROJECT] [--wait-scale X] [--mock-config F]\n"
 	"                       the AWS Step Functions and Lambda APIs on one port\n"
-	"  validate FILE        report every problem of a definition, as AWS does\n"
+	"  validate FILE [--max-definition BYTES]\n"
+	"                       report every problem of a definition, as AWS does\n"
 	"  export [-f PROJECT] [-o FILE | -] [--force]\n"
 	"                       write the AWS SAM template that deploys the project\n"
 	"                       (default: template.yaml next to steplocal.yaml)\n"
 	"  help                 this text\n"
 	"\n"
 	"--max-payload BYTES changes AWS's 256 KiB limit on inputs, outputs and\n"
-	"results (0: no limit), for stress tests and benchmarks only.\n"
+	"results (0: no limit), for stress tests and benchmarks only; --max-definition\n"
+	"BYTES AWS's 1 MiB limit on a definition file.\n"
 	"--stats prints {\"transitions\":N,\"seconds\":S} on stderr.\n"
 	"--watch runs again each time the project, a definition or a function changes.\n"
 	"--concurrency N caps the function environments of the whole account (default\n"
@@ -103,7 +106,41 @@ static void print_diags(FILE *out, const char *file, const diags *d)
 			d->v[i].location ? d->v[i].location : "");
 }
 
-static asl_machine *load_definition(const char *file, diags *d)
+/* Reads a byte count option's value: a non-negative number, 0 for no
+ * limit (stored as -1); returns -1 with a message otherwise. */
+static int bytes_opt(const char *opt, const char *arg, long *out)
+{
+	char *end;
+
+	if (!arg) {
+		fprintf(stderr, "steplocal: %s needs a number of bytes\n", opt);
+		return -1;
+	}
+	errno = 0;
+	*out = strtol(arg, &end, 10);
+	if (!*arg || *end || *out < 0 || errno) {
+		fprintf(stderr, "steplocal: %s needs a non-negative number of bytes, not '%s'\n", opt, arg);
+		return -1;
+	}
+	if (*out == 0)
+		*out = -1;
+	return 0;
+}
+
+/* Whether a definition of len bytes is over AWS's quota of 1 MiB (or max
+ * from --max-definition: 0 is the quota, -1 no limit); says so. */
+static int definition_too_big(const char *file, size_t len, long max)
+{
+	long limit = max ? max : SL_DEFAULT_MAX_DEFINITION;
+
+	if (max < 0 || len <= (size_t)limit)
+		return 0;
+	fprintf(stderr, "steplocal: %s: the definition is %zu bytes; AWS accepts at most %ld "
+		"(InvalidDefinition; --max-definition lifts the limit)\n", file, len, limit);
+	return 1;
+}
+
+static asl_machine *load_definition(const char *file, long max, diags *d)
 {
 	size_t len;
 	char *text = read_file(file, &len);
@@ -111,6 +148,10 @@ static asl_machine *load_definition(const char *file, diags *d)
 
 	if (!text)
 		return NULL;
+	if (definition_too_big(file, len, max)) {
+		free(text);
+		return NULL;
+	}
 	m = asl_load_text(text, len, d);
 	free(text);
 	return m;
@@ -126,14 +167,33 @@ static int cmd_validate(int argc, char **argv)
 	char *s;
 	size_t len;
 	char *text;
+	const char *file = NULL;
+	long max = 0;
+	int i;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: steplocal validate FILE\n");
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--max-definition") == 0) {
+			if (bytes_opt(argv[i], i + 1 < argc ? argv[i + 1] : NULL, &max))
+				return EXIT_USAGE;
+			i++;
+		} else if (!file && (argv[i][0] != '-' || !argv[i][1])) {
+			file = argv[i];
+		} else {
+			file = NULL;
+			break;
+		}
+	}
+	if (!file) {
+		fprintf(stderr, "usage: steplocal validate FILE [--max-definition BYTES]\n");
 		return EXIT_USAGE;
 	}
-	text = read_file(argv[1], &len);
+	text = read_file(file, &len);
 	if (!text)
 		return EXIT_USAGE;
+	if (definition_too_big(file, len, max)) {
+		free(text);
+		return EXIT_USAGE;
+	}
 	m = asl_load_text(text, len, &d);
 	free(text);
 	out = diag_to_json(&d);
@@ -161,6 +221,7 @@ typedef struct run_opts {
 	const char *test_case;
 	double wait_scale;
 	long max_payload;
+	long max_definition;            /* 0: AWS's quota, -1: none */
 	int concurrency;
 	int json, history, quiet, stats, live, watch;
 	const char *overrides[SL_MAX_OVERRIDES];
@@ -330,20 +391,11 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
 			}
 			i++;
 			continue;
-		} else if (strcmp(a, "--max-payload") == 0) {
-			char *end;
-
-			if (i + 1 >= argc) {
-				fprintf(stderr, "steplocal: --max-payload needs a number of bytes\n");
+		} else if (strcmp(a, "--max-payload") == 0 || strcmp(a, "--max-definition") == 0) {
+			if (bytes_opt(a, i + 1 < argc ? argv[i + 1] : NULL,
+				      a[6] == 'p' ? &o->max_payload : &o->max_definition))
 				return -1;
-			}
-			o->max_payload = strtol(argv[++i], &end, 10);
-			if (*end || o->max_payload < 0) {
-				fprintf(stderr, "steplocal: --max-payload needs a non-negative number of bytes, not '%s'\n", argv[i]);
-				return -1;
-			}
-			if (o->max_payload == 0)
-				o->max_payload = -1;
+			i++;
 			continue;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "steplocal: unknown option '%s'\n", a);
@@ -473,7 +525,7 @@ static asl_machine *run_definition(const run_opts *o, const workspace *w, char *
 	asl_machine *m;
 
 	if (o->definition) {
-		m = load_definition(o->definition, &d);
+		m = load_definition(o->definition, o->max_definition, &d);
 		if (!m && d.n)
 			print_diags(stderr, o->definition, &d);
 		*sm_name = name_from_file(o->definition);

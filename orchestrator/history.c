@@ -168,7 +168,7 @@ cJSON *hist_event_json(const hist_event *e, int iso_time)
 		cJSON_AddItemToObject(det, "outputDetails", truncated_false());
 	}
 	if (e->assigned) {
-		cJSON *a = cJSON_Parse(e->assigned);
+		cJSON *a = js_parse(e->assigned, strlen(e->assigned), NULL);
 
 		if (a) {
 			cJSON_AddItemToObject(det, "assignedVariables", a);

@@ -217,7 +217,10 @@ static void print_value(obuf *b, const cJSON *v, int pretty)
 	case cJSON_True:   ob_put(b, "true", 4); return;
 	case cJSON_False:  ob_put(b, "false", 5); return;
 	case cJSON_Number:
-		ob_put(b, num, (size_t)format_number(v->valuedouble, num, sizeof num));
+		if (v->valuestring)     /* an integer kept exact (keep_integers) */
+			ob_put(b, v->valuestring, strlen(v->valuestring));
+		else
+			ob_put(b, num, (size_t)format_number(v->valuedouble, num, sizeof num));
 		return;
 	case cJSON_String: print_string(b, v->valuestring); return;
 	case cJSON_Raw:    ob_put(b, v->valuestring, strlen(v->valuestring)); return;
@@ -276,29 +279,226 @@ char *js_print_pretty(const cJSON *v)
 	return b.s;
 }
 
-/* The offset of the first byte of s that does not belong to well-formed
- * UTF-8 (see utf8_seq), or len.  cJSON copies string bytes as they are. */
-static size_t utf8_bad_at(const unsigned char *s, size_t len)
+/* What Jackson refuses and cJSON lets through, found in one pass over the
+ * text before cJSON sees it: bytes that are not well-formed UTF-8 (see
+ * utf8_seq; cJSON copies string bytes as they are), control characters
+ * inside strings, bytes other than space, tab, CR and LF between tokens
+ * (cJSON skips every byte up to 0x20, NUL included), and numbers outside
+ * RFC 8259's grammar (cJSON hands strtod "01", "1." and "-.5").  Returns
+ * 1 with *bad at the first such byte (len for a number cut short by the
+ * end of the text), or 0.  *wide is set when some
+ * integer has 16 digits or more, which a double may not hold exactly (see
+ * keep_integers). */
+static int scan_text(const unsigned char *s, size_t len, size_t *bad, int *wide)
 {
+	enum { OUT, STR, ESC, NUM } st = OUT;
+	/* Within a number: 0 after '-', 1 in the integer part, 2 after '.',
+	 * 3 in the fraction, 4 after 'e', 5 after its sign, 6 in the exponent. */
+	int part = 0, digits = 0, zero = 0;
 	size_t i = 0, n;
 
 	while (i < len) {
-		if (!(n = utf8_seq(s + i, len - i)))
-			return i;
-		i += n;
+		unsigned char c = s[i];
+
+		if (c >= 0x80) {
+			if (!(n = utf8_seq(s + i, len - i)))
+				goto refuse;
+			if (st == NUM)
+				goto refuse;
+			if (st == ESC)
+				st = STR;
+			i += n;
+			continue;
+		}
+		switch (st) {
+		case STR:
+			if (c < 0x20)
+				goto refuse;
+			if (c == '\\')
+				st = ESC;
+			else if (c == '"')
+				st = OUT;
+			break;
+		case ESC:
+			if (c < 0x20)
+				goto refuse;
+			st = STR;
+			break;
+		case NUM:
+			if (c >= '0' && c <= '9') {
+				if (part == 1 && zero)
+					goto refuse;    /* a leading zero */
+				if (part == 0 || part == 1) {
+					zero = part == 0 && c == '0';
+					part = 1;
+					if (++digits >= 16)
+						*wide = 1;
+				} else {
+					part = part == 2 ? 3 : part >= 4 ? 6 : part;
+				}
+				break;
+			}
+			if (c == '.' && part == 1) {
+				part = 2;
+				break;
+			}
+			if ((c == 'e' || c == 'E') && (part == 1 || part == 3)) {
+				part = 4;
+				break;
+			}
+			if ((c == '+' || c == '-') && part == 4) {
+				part = 5;
+				break;
+			}
+			if (part != 1 && part != 3 && part != 6)
+				goto refuse;    /* "-", "1.", "1e", "1e+" */
+			st = OUT;
+			continue;                           /* c is looked at again */
+		case OUT:
+			if (c == '"') {
+				st = STR;
+			} else if (c == '-' || (c >= '0' && c <= '9')) {
+				st = NUM;
+				part = c == '-' ? 0 : 1;
+				zero = c == '0';
+				digits = c != '-';
+			} else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+				goto refuse;
+			}
+			break;
+		}
+		i++;
 	}
-	return len;
+	if (st != NUM || part == 1 || part == 3 || part == 6)
+		return 0;
+refuse:                  /* i == len: cut short by the end of the text */
+	*bad = i;
+	return 1;
 }
 
-cJSON *js_parse(const char *text, size_t len, size_t *err_off)
+/* The next number in text from *pos on, outside strings: sets *at and
+ * returns its length, or 0 when there is none. */
+static size_t next_number(const char *text, size_t len, size_t *pos, const char **at)
+{
+	size_t i = *pos, b;
+
+	while (i < len) {
+		char c = text[i];
+
+		if (c == '"') {
+			for (i++; i < len && text[i] != '"'; i++)
+				if (text[i] == '\\')
+					i++;
+			i++;
+			continue;
+		}
+		if (c == '-' || (c >= '0' && c <= '9')) {
+			b = i;
+			while (i < len && text[i] && strchr("0123456789+-.eE", text[i]))
+				i++;
+			*pos = i;
+			*at = text + b;
+			return i - b;
+		}
+		i++;
+	}
+	*pos = len;
+	return 0;
+}
+
+/* Jackson reads an integer into an int, a long or a BigInteger and writes
+ * it back digit for digit; a double holds 15 digits exactly and prints
+ * 1e15 as "1e+15".  An integer of 16 digits or more therefore keeps its
+ * source text in valuestring (which cJSON_Delete frees and
+ * cJSON_Duplicate copies for any type), and the printers write that text.
+ * Number nodes are met in document order, as their texts are. */
+static void keep_integers(cJSON *v, const char *text, size_t len, size_t *pos)
+{
+	const char *at;
+	size_t n, k;
+	cJSON *c;
+
+	if (cJSON_IsNumber(v)) {
+		if (!(n = next_number(text, len, pos, &at)))
+			return;
+		for (k = at[0] == '-'; k < n && at[k] >= '0' && at[k] <= '9'; k++)
+			;
+		if (k == n && n - (at[0] == '-') >= 16)
+			v->valuestring = xstrndup(at, n);
+		return;
+	}
+	for (c = v->child; c; c = c->next)
+		keep_integers(c, text, len, pos);
+}
+
+typedef struct member {
+	cJSON *node;
+	size_t order;
+} member;
+
+static int by_key_then_order(const void *a, const void *b)
+{
+	const member *x = a, *y = b;
+	int c = strcmp(x->node->string, y->node->string);
+
+	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+/* Jackson's tree keeps one member per key: a later duplicate replaces the
+ * value where the key first stood ({"a":1,"b":2,"a":3} is {"a":3,"b":2}),
+ * as Python's json and JavaScript's JSON.parse do too. */
+static void drop_duplicates(cJSON *o)
+{
+	cJSON *c, *d;
+	member *v;
+	size_t n = 0, i, j, k;
+
+	for (c = o->child; c; c = c->next)
+		if (cJSON_IsObject(c) || cJSON_IsArray(c))
+			drop_duplicates(c);
+	if (!cJSON_IsObject(o))
+		return;
+	for (c = o->child; c; c = c->next)
+		n++;
+	if (n < 2)
+		return;
+	if (n <= 8) {
+		for (c = o->child; c; c = c->next)
+			for (d = c->next; d; d = d->next)
+				if (strcmp(c->string, d->string) == 0)
+					goto sort;
+		return;
+	}
+sort:
+	/* n log n: an object may have many thousands of members. */
+	v = xmalloc(n * sizeof *v);
+	for (i = 0, c = o->child; c; c = c->next, i++) {
+		v[i].node = c;
+		v[i].order = i;
+	}
+	qsort(v, n, sizeof *v, by_key_then_order);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(v[i].node->string, v[j].node->string) == 0; j++)
+			;
+		if (j - i < 2)
+			continue;
+		for (k = i + 1; k < j - 1; k++)
+			cJSON_Delete(cJSON_DetachItemViaPointer(o, v[k].node));
+		cJSON_DetachItemViaPointer(o, v[j - 1].node);
+		cJSON_ReplaceItemViaPointer(o, v[i].node, v[j - 1].node);
+	}
+	free(v);
+}
+
+static cJSON *parse(const char *text, size_t len, size_t *err_off, int keep_duplicates)
 {
 	const char *end = NULL;
-	size_t bad = utf8_bad_at((const unsigned char *)text, len);
+	int wide = 0;
+	size_t bad = 0, pos = 0;
 	cJSON *v;
 
-	/* JSON text is UTF-8 (RFC 8259): other bytes are refused as Jackson
-	 * refuses them, where they are. */
-	if (bad < len) {
+	/* Refused as Jackson refuses them, where they are. */
+	if (scan_text((const unsigned char *)text, len, &bad, &wide)) {
 		if (err_off)
 			*err_off = bad;
 		return NULL;
@@ -310,8 +510,13 @@ cJSON *js_parse(const char *text, size_t len, size_t *err_off)
 		while (end < text + len && (*end == ' ' || *end == '\t' ||
 					    *end == '\n' || *end == '\r'))
 			end++;
-		if (end == text + len)
+		if (end == text + len) {
+			if (wide)
+				keep_integers(v, text, len, &pos);
+			if (!keep_duplicates && (v->child))
+				drop_duplicates(v);
 			return v;
+		}
 		cJSON_Delete(v);
 	} else {
 		end = cJSON_GetErrorPtr();
@@ -320,6 +525,16 @@ cJSON *js_parse(const char *text, size_t len, size_t *err_off)
 		*err_off = end && end >= text && end <= text + len ?
 			(size_t)(end - text) : 0;
 	return NULL;
+}
+
+cJSON *js_parse(const char *text, size_t len, size_t *err_off)
+{
+	return parse(text, len, err_off, 0);
+}
+
+cJSON *js_parse_source(const char *text, size_t len, size_t *err_off)
+{
+	return parse(text, len, err_off, 1);
 }
 
 static int member_count(const cJSON *o)
@@ -332,6 +547,28 @@ static int member_count(const cJSON *o)
 	return n;
 }
 
+/* Numbers of which at least one is an integer kept exact: equal when
+ * their digits are (a double's integral value printed in full). */
+static int exact_equal(const cJSON *a, const cJSON *b)
+{
+	char x[400], y[400];
+	const char *p = a->valuestring, *q = b->valuestring;
+
+	if (!p) {
+		if (!isfinite(a->valuedouble) || floor(a->valuedouble) != a->valuedouble)
+			return 0;
+		snprintf(x, sizeof x, "%.0f", a->valuedouble == 0 ? 0 : a->valuedouble);
+		p = x;
+	}
+	if (!q) {
+		if (!isfinite(b->valuedouble) || floor(b->valuedouble) != b->valuedouble)
+			return 0;
+		snprintf(y, sizeof y, "%.0f", b->valuedouble == 0 ? 0 : b->valuedouble);
+		q = y;
+	}
+	return strcmp(p, q) == 0;
+}
+
 int js_equal(const cJSON *a, const cJSON *b)
 {
 	const cJSON *x;
@@ -342,6 +579,8 @@ int js_equal(const cJSON *a, const cJSON *b)
 		return 0;
 	switch (a->type & 0xff) {
 	case cJSON_Number:
+		if (a->valuestring || b->valuestring)
+			return exact_equal(a, b);
 		return a->valuedouble == b->valuedouble;
 	case cJSON_String:
 		return strcmp(a->valuestring, b->valuestring) == 0;
@@ -449,6 +688,8 @@ static size_t number_size(const cJSON *v)
 	double d = v->valuedouble;
 	char buf[40];
 
+	if (v->valuestring)
+		return strlen(v->valuestring);
 	if (js_is_integer(v) && fabs(d) < 1e15) {
 		long long x = (long long)d;
 		size_t k = x < 0 ? 2 : 1;

@@ -33,12 +33,21 @@ char *js_print_pretty(const cJSON *v);
 /* Writes v to out without building the whole text: compact when depth is
  * negative, else indented as if nested depth levels deep. */
 void js_print_file(FILE *out, const cJSON *v, int depth);
-/* Parses exactly one JSON text of len bytes; returns owned, or NULL with
- * *err_off set to the byte offset of the problem (bytes that are not
- * well-formed UTF-8 are one). */
+/* Parses exactly one JSON text of len bytes as Jackson reads it into a
+ * tree (AWS's reading of inputs and results); returns owned, or NULL with
+ * *err_off set to the byte offset of the problem.  Stricter than cJSON:
+ * bytes that are not well-formed UTF-8, control characters in strings,
+ * other bytes than space, tab, CR and LF between tokens and numbers
+ * outside JSON's grammar ("01", "1.") are problems.  A key given twice
+ * keeps its first place and its last value.  Integers of 16 digits or more
+ * keep their digits: a number node with a valuestring prints as that text
+ * (valuedouble holds the nearest double). */
 cJSON *js_parse(const char *text, size_t len, size_t *err_off);
-/* Deep equality where numbers compare by value and object key order is
- * ignored. */
+/* js_parse for definitions: every member is kept as written, so that the
+ * validator can report a state named twice in one States object. */
+cJSON *js_parse_source(const char *text, size_t len, size_t *err_off);
+/* Deep equality where numbers compare by value (an integer kept exact by
+ * its digits) and object key order is ignored. */
 int js_equal(const cJSON *a, const cJSON *b);
 /* Case-sensitive member lookup; borrowed result or NULL. */
 cJSON *js_get(const cJSON *obj, const char *key);

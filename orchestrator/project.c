@@ -1531,7 +1531,7 @@ static void sm_definition_file(ld *c, proj_machine *m, const ynode *k, const yno
 			errs_add(c->e, "%s", sub.v[i]);
 		errs_free(&sub);
 		yt_free(&t);
-	} else if (!(m->definition = js_parse(text, len, &off))) {
+	} else if (!(m->definition = js_parse_source(text, len, &off))) {
 		int line = 1, col = 1;
 
 		for (i = 0; i < off && i < len; i++) {

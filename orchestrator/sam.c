@@ -1845,7 +1845,7 @@ static cJSON *def_parse(sam_ld *c, const tnode *key, const char *path, const cha
 {
 	size_t off = 0, i, len = strlen(text);
 	int line = 1, col = 1;
-	cJSON *v = js_parse(text, len, &off);
+	cJSON *v = js_parse_source(text, len, &off);
 
 	if (v)
 		return v;
@@ -1970,10 +1970,11 @@ static void load_machine(sam_ld *c, res *r)
 		bad(c, map_key(r->props, "DefinitionUri"), path, "give Definition or "
 		    "DefinitionUri, not both");
 		free(path);
-	} else if (prop_get(c, r, "Definition", 0, &d) > 0) {
-		if (!cJSON_IsObject(d.v)) {
+	} else if ((got = prop_get(c, r, "Definition", 0, &d)) != 0) {
+		/* got < 0: the problem is reported; the property is there. */
+		if (got > 0 && !cJSON_IsObject(d.v)) {
 			bad(c, d.key, d.path, "must be a mapping (the state machine's definition)");
-		} else {
+		} else if (got > 0) {
 			def = d.v;
 			d.v = NULL;
 			if (subs)
@@ -1981,17 +1982,17 @@ static void load_machine(sam_ld *c, res *r)
 			m->where = xasprintf("%s:%d:%d", c->file, d.key->line, d.key->col);
 		}
 		prop_free(&d);
-	} else if (serverless && prop_get(c, r, "DefinitionUri", 0, &d) > 0) {
-		if (!cJSON_IsString(d.v))
+	} else if (serverless && (got = prop_get(c, r, "DefinitionUri", 0, &d)) != 0) {
+		if (got > 0 && !cJSON_IsString(d.v))
 			bad(c, d.key, d.path, "an S3 location cannot be read locally; give the "
 			    "path of a local definition file");
-		else
+		else if (got > 0)
 			def = def_file(c, m, d.key, d.path, d.v->valuestring, subs);
 		prop_free(&d);
-	} else if (!serverless && prop_get(c, r, "DefinitionString", 0, &d) > 0) {
-		if (!cJSON_IsString(d.v)) {
+	} else if (!serverless && (got = prop_get(c, r, "DefinitionString", 0, &d)) != 0) {
+		if (got > 0 && !cJSON_IsString(d.v)) {
 			bad(c, d.key, d.path, "must be a string (the definition's JSON text)");
-		} else {
+		} else if (got > 0) {
 			char *t = subs ? subst(d.v->valuestring, subs) : xstrdup(d.v->valuestring);
 
 			def = def_parse(c, d.key, d.path, NULL, t);

@@ -126,14 +126,14 @@ PASS = '{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}'
 NESTING = "Document nesting depth (1001) exceeds the maximum allowed (1000, from " \
           "`StreamReadConstraints.getMaxNestingDepth()`)"
 # Numbers at the edges of double precision, and what steplocal prints back:
-# every number is an IEEE double (cJSON), printed in the shortest of %.15g
-# and %.17g that reads back exactly; integers beyond 2^53 lose their last
-# digits and numbers beyond the double range become null (AWS's Jackson keeps
-# 9007199254740993 and 12345678901234567890 exact: a known difference).
+# integers keep every digit, as AWS's Jackson keeps them (int, long or
+# BigInteger); other numbers are IEEE doubles printed in the shortest of
+# %.15g and %.17g that reads back exactly, and a number beyond the double
+# range becomes null.
 NUMBERS_IN = '{"a":1e308,"b":-1e308,"c":5e-324,"d":9007199254740993,"e":1.7976931348623157e308,' \
              '"f":-0.0,"g":1e309,"h":12345678901234567890,"i":0.1,"j":2.2250738585072014e-308}'
-NUMBERS_OUT = '{"a":1e+308,"b":-1e+308,"c":4.94065645841247e-324,"d":9007199254740992,' \
-              '"e":1.7976931348623157e+308,"f":0,"g":null,"h":1.2345678901234567e+19,"i":0.1,' \
+NUMBERS_OUT = '{"a":1e+308,"b":-1e+308,"c":4.94065645841247e-324,"d":9007199254740993,' \
+              '"e":1.7976931348623157e+308,"f":0,"g":null,"h":12345678901234567890,"i":0.1,' \
               '"j":2.2250738585072014e-308}'
 
 
@@ -197,14 +197,14 @@ class A_Definitions(unittest.TestCase):
         self.assertEqual(n, 2 + 2 * 10000)
 
     def test_200000_states_in_a_row(self):
-        # 8.6 MB, beyond AWS's quota (the API refuses it; files are not
-        # checked), names in reverse order: the loader neither recursed
+        # 8.6 MB, beyond AWS's quota (lifted by --max-definition 0), names
+        # in reverse order: the loader neither recursed
         # along the chain (a stack overflow) nor sorted the names in
         # quadratic time (minutes) - regressions.
         n = 200000
         names = ["S%06d" % (n - 1 - i) for i in range(n)]
         write("long.asl.json", dump(chain(n, names)))
-        rc, out, err, rss = run(["validate", "long.asl.json"], timeout=60)
+        rc, out, err, rss = run(["validate", "long.asl.json", "--max-definition", "0"], timeout=60)
         self.assertEqual((rc, json.loads(out)["result"]), (0, "OK"), err[-2000:])
         self.assertLess(rss, 1024 * KB, "peak RSS %d kB" % rss)
 
@@ -279,6 +279,18 @@ class A_Definitions(unittest.TestCase):
         with self.assertRaises(sfn().exceptions.ClientError) as cm:
             create("TooBig", big)
         self.assertIn("1048576", str(cm.exception))
+        # A file: validate and run say so, unless --max-definition lifts it.
+        write("big.asl.json", big)
+        want = "steplocal: big.asl.json: the definition is %d bytes; AWS accepts at most 1048576 " \
+               "(InvalidDefinition; --max-definition lifts the limit)\n" % len(big)
+        for cmd in (["validate", "big.asl.json"], ["run", "--definition", "big.asl.json"]):
+            rc, out, err, _ = run(cmd)
+            self.assertEqual((rc, out, err), (2, "", want), cmd)
+        rc, out, err, _ = run(["run", "--definition", "big.asl.json", "--max-definition", "0", "--json"])
+        j = json.loads(out)      # 30,000 states in a row end at the history limit
+        self.assertEqual((rc, j["status"], j["error"]), (1, "FAILED", "States.Runtime"), err)
+        rc, out, err, _ = run(["validate", "big.asl.json", "--max-definition", str(len(big))])
+        self.assertEqual((rc, json.loads(out)["result"]), (0, "OK"), err)
 
     def test_definition_not_utf8(self):
         bad = b'{"StartAt":"A","States":{"A":{"Type":"Pass","Result":"\xff","End":true}}}'
@@ -329,6 +341,27 @@ class B_Inputs(unittest.TestCase):
         d = wait_done(x)
         self.assertEqual(d["output"], NUMBERS_OUT)
         self.assertEqual(d["input"], NUMBERS_IN)     # the input is kept as it was sent
+
+    def test_read_as_jackson_reads(self):
+        # A key given twice keeps its place and its last value; integers
+        # keep their digits through a Lambda function and back.
+        x = sfn().start_execution(stateMachineArn=H.SM + "Pass", input='{"a":1,"b":2,"a":3}')["executionArn"]
+        self.assertEqual(wait_done(x)["output"], '{"a":3,"b":2}')
+        arn = create("EchoTask", json.dumps({"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Echo",
+            "ResultSelector": {"id.$": "$.id", "ids.$": "$.ids[1]", "n.$": "States.ArrayLength($.ids)"},
+            "End": True}}}))
+        big = '{"id":12345678901234567890123,"ids":[1,9007199254740993],"id":18446744073709551617}'
+        d = wait_done(sfn().start_execution(stateMachineArn=arn, input=big)["executionArn"])
+        self.assertEqual(d["output"], '{"id":18446744073709551617,"ids":9007199254740993,"n":2}', d)
+        # What Jackson refuses: leading zeros, "1.", raw control characters
+        # in strings, control characters between tokens.
+        for bad in ('{"a":01}', '{"a":1.}', '{"a":"x\ty"}', '{"a":1,\u0001"b":2}', '[-]'):
+            with self.assertRaises(sfn().exceptions.InvalidExecutionInput, msg=bad):
+                sfn().start_execution(stateMachineArn=H.SM + "Pass", input=bad)
+            rc, out, err, _ = run(["run", "--definition", "pass.asl.json", "--input", bad])
+            self.assertEqual(rc, 2, bad)
+            self.assertIn("the input is not valid JSON (at byte", err)
 
     def test_256_kib_and_one_byte(self):
         exact = '{"s":"' + "x" * (MAX_PAYLOAD - 8) + '"}'
@@ -429,6 +462,7 @@ Resources:
         rc, out, err, rss = run(["run", "M", "-f", "template.yaml"], timeout=30)
         self.assertEqual(rc, 2)
         self.assertIn("the template has more than 100000 nodes once its aliases are expanded (an alias bomb?)", err)
+        self.assertEqual(len(err.splitlines()), 1, err)     # and nothing else about Definition
         self.assertLess(rss, 100 * KB)
         # An alias inside the node it names, and nesting past the limit.
         write("self.yaml", "functions: &f {F: *f}\n")
