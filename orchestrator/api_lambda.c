@@ -26,6 +26,7 @@
 #define LAPI_LOG_TAIL       4096      /* bytes of X-Amz-Log-Result */
 #define LAPI_MAX_NAME       64        /* characters in a function name */
 #define LAPI_MAX_ZIP        (50 * 1024 * 1024) /* bytes of Code.ZipFile, AWS's direct upload quota */
+#define LAPI_MAX_CODE_REQ   69905067  /* bytes of a CreateFunction or UpdateFunctionCode request */
 #define LAPI_PAGE_DEFAULT   50        /* ListFunctions' MaxItems default */
 #define LAPI_MAX_SEGMENTS   8         /* path segments a route has at most */
 /* Asynchronous (Event) invocations, as Lambda's own queue handles them:
@@ -733,14 +734,25 @@ static int name_ok(const char *name)
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
 }
 
+/* Whether the request is over AWS's size for an operation that carries a
+ * zip (its base64 and the rest of the JSON); answers AWS's error. */
+static int code_request_too_large(lam_call *c, const char *op)
+{
+	if (c->len <= LAPI_MAX_CODE_REQ)
+		return 0;
+	lfail(c, 413, "RequestEntityTooLargeException", NULL, "Request must be smaller than "
+	      "%d bytes for the %s operation", LAPI_MAX_CODE_REQ, op);
+	return 1;
+}
+
 static void do_create(lam_call *c)
 {
-	cJSON *b = body_object(c);
+	cJSON *b;
 	const cJSON *name, *role;
 	fn_rec *r, **tail;
 	char *err = NULL;
 
-	if (!b)
+	if (code_request_too_large(c, "CreateFunction") || !(b = body_object(c)))
 		return;
 	name = js_get(b, "FunctionName");
 	role = js_get(b, "Role");
@@ -812,11 +824,13 @@ static void do_delete(lam_call *c)
  * leaves the function as it was. */
 static void update(lam_call *c, int code)
 {
-	fn_rec *r = rec_get(c, NULL), tmp;
+	fn_rec *r, tmp;
 	cJSON *b;
 	char *err = NULL;
 
-	if (!r || !(b = body_object(c)))
+	if (code && code_request_too_large(c, "UpdateFunctionCode"))
+		return;
+	if (!(r = rec_get(c, NULL)) || !(b = body_object(c)))
 		return;
 	tmp = *r;
 	tmp.runtime = xstrdup(r->runtime);

@@ -33,9 +33,10 @@
 #define SV_DEFAULT_PORT    8083
 #define SV_DEFAULT_HOST    "127.0.0.1"
 /* Bodies up to this size reach the handlers, which answer AWS's own
- * errors for what is too large (Lambda's 6 MB, Step Functions' 256 KiB
- * inputs, 1 MiB definitions); evhttp refuses bigger ones with a bare 413. */
-#define SV_MAX_BODY        (32 * 1024 * 1024)
+ * errors for what is too large (Lambda's 6 MB payloads and 69,905,067-byte
+ * code uploads, Step Functions' 256 KiB inputs, 1 MiB definitions); evhttp
+ * refuses bigger ones with a bare 413. */
+#define SV_MAX_BODY        (80 * 1024 * 1024)
 #define SV_MAX_HEADERS     (64 * 1024)
 #define SV_CONN_TIMEOUT    120      /* seconds of silence on a connection */
 #define SV_SFN_TARGET      "AWSStepFunctions."

@@ -529,6 +529,29 @@ class D_Zips(unittest.TestCase):
         r = lam().invoke(FunctionName="ZipOk", Payload=b'{"ok": 1}')
         self.assertEqual(json.loads(r["Payload"].read()), {"ok": 1})
 
+    def test_big_code_uploads(self):
+        # A 40 MB zip (a 53 MB request) is within AWS's 50 MB direct upload.
+        data = os.urandom(40 << 20)
+        lam().create_function(FunctionName="ZipBig", Runtime="python3.12", Role=H.ROLE, Handler="app.handler",
+                              Code={"ZipFile": zip_bytes([HANDLER, ("blob.bin", data, 0o100644, False)])},
+                              Environment={"Variables": {"HOSTILE_MARK": MARK}})
+        lam().get_waiter("function_active_v2").wait(FunctionName="ZipBig")
+        r = lam().invoke(FunctionName="ZipBig", Payload=b'{"big": 1}')
+        self.assertEqual(json.loads(r["Payload"].read()), {"big": 1})
+        del data
+        # A request over 69,905,067 bytes: AWS's 413, as JSON.
+        for method, url, op in (("POST", "/2015-03-31/functions", "CreateFunction"),
+                                ("PUT", "/2015-03-31/functions/ZipBig/code", "UpdateFunctionCode")):
+            c = http.client.HTTPConnection("127.0.0.1", S["server"].port, timeout=60)
+            c.request(method, url, body=b" " * 69905068, headers={"Content-Type": "application/json"})
+            r = c.getresponse()
+            body = json.loads(r.read())
+            c.close()
+            self.assertEqual((r.status, r.getheader("x-amzn-ErrorType"), body["message"] if "message" in body
+                              else body.get("Message")),
+                             (413, "RequestEntityTooLargeException",
+                              "Request must be smaller than 69905067 bytes for the %s operation" % op))
+
 
 def main():
     suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
