@@ -759,10 +759,51 @@ static int proc_stat(const char *pid, pstat *ps)
 	return 0;
 }
 
+static int stray_owner(const char *pid, env *const *live, int n);
+
+typedef struct pnode {
+	long pid, ppid, pgrp;
+	long long pages;
+	int owner;                     /* index into v[], -1 none, -2 not known yet */
+} pnode;
+
+static int by_pid(const void *a, const void *b)
+{
+	const pnode *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* The environment a process belongs to: its group's, else its parent's
+ * (a process that left the group while its parent stayed), else, for a
+ * child of this process (a daemon whose parent exited), the one its
+ * environment block names.  depth bounds the walk up the parents. */
+static int owner_of(pnode *p, pnode *all, size_t np, env *const *v, int n, int depth)
+{
+	pnode key, *parent;
+	char pid[24];
+
+	if (p->owner != -2)
+		return p->owner;
+	p->owner = -1;
+	if (p->ppid == (long)getpid()) {
+		snprintf(pid, sizeof(pid), "%ld", p->pid);
+		p->owner = stray_owner(pid, v, n);
+	} else if (depth > 0) {
+		key.pid = p->ppid;
+		parent = bsearch(&key, all, np, sizeof(*all), by_pid);
+		if (parent)
+			p->owner = owner_of(parent, all, np, v, n, depth - 1);
+	}
+	return p->owner;
+}
+
 void env_rss_scan(env *const *v, int n, long long *rss)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	struct dirent *d;
+	pnode *all = NULL;
+	size_t np = 0, cap = 0, k;
 	DIR *dir;
 	int i;
 
@@ -770,16 +811,32 @@ void env_rss_scan(env *const *v, int n, long long *rss)
 		rss[i] = 0;
 	if (n == 0 || !(dir = opendir("/proc")))
 		return;
+	/* One pass over /proc, then the processes that left their group are
+	 * counted with the environment they came from (setsid() takes a
+	 * process out of reach of the group, not out of its memory). */
 	while ((d = readdir(dir)) != NULL) {
 		pstat ps;
 
 		if (!all_digits(d->d_name, strlen(d->d_name)) || proc_stat(d->d_name, &ps) != 0)
 			continue;
+		if (np == cap)
+			all = xrealloc(all, (cap = cap ? cap * 2 : 256) * sizeof(*all));
+		all[np].pid = strtol(d->d_name, NULL, 10);
+		all[np].ppid = ps.ppid;
+		all[np].pgrp = ps.pgrp;
+		all[np].pages = ps.pages;
+		all[np].owner = -2;
 		for (i = 0; i < n; i++)
 			if (!v[i]->gone && v[i]->pid == ps.pgrp)
-				rss[i] += ps.pages * page;
+				all[np].owner = i;
+		np++;
 	}
 	closedir(dir);
+	qsort(all, np, sizeof(*all), by_pid);
+	for (k = 0; k < np; k++)
+		if ((i = owner_of(&all[k], all, np, v, n, 64)) >= 0)
+			rss[i] += all[k].pages * page;
+	free(all);
 }
 
 long long env_rss_leader(env *e)
@@ -815,20 +872,20 @@ long long env_rss_leader(env *e)
  * ENV_STRAY_ENVIRON_MAX bytes are searched: a process whose block is
  * larger, or that cleared it, belongs to no environment. */
 #define ENV_STRAY_ENVIRON_MAX (128 * 1024)
-static int stray_owner_live(const char *pid, env *const *live, int n)
+static int stray_owner(const char *pid, env *const *live, int n)
 {
 	static const char key[] = "AWS_LAMBDA_RUNTIME_API=127.0.0.1:";
 	char path[64], *buf, *p, *end;
 	size_t len = 0;
 	ssize_t r;
-	int fd, i, found = 0;
+	int fd, i, found = -1;
 
 	if (n == 0)
-		return 0;
+		return -1;
 	snprintf(path, sizeof(path), "/proc/%s/environ", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return -1;
 	buf = xmalloc(ENV_STRAY_ENVIRON_MAX + 1);
 	while (len < ENV_STRAY_ENVIRON_MAX &&
 	       ((r = read(fd, buf + len, ENV_STRAY_ENVIRON_MAX - len)) > 0 || (r < 0 && errno == EINTR)))
@@ -836,14 +893,15 @@ static int stray_owner_live(const char *pid, env *const *live, int n)
 			len += (size_t)r;
 	close(fd);
 	buf[len] = '\0';
-	for (p = buf; p < buf + len && !found; p += strlen(p) + 1) {
+	for (p = buf; p < buf + len && found < 0; p += strlen(p) + 1) {
 		long port;
 
 		if (strncmp(p, key, sizeof(key) - 1) != 0)
 			continue;
 		port = strtol(p + sizeof(key) - 1, &end, 10);
-		for (i = 0; i < n && !found; i++)
-			found = !live[i]->gone && *end == '\0' && port == rapi_port(live[i]->api);
+		for (i = 0; i < n && found < 0; i++)
+			if (!live[i]->gone && *end == '\0' && port == rapi_port(live[i]->api))
+				found = i;
 	}
 	free(buf);
 	return found;
@@ -867,7 +925,7 @@ int env_strays_kill(env *const *live, int n)
 			continue;
 		for (ours = 0, i = 0; i < n && !ours; i++)
 			ours = !live[i]->gone && live[i]->pid == ps.pgrp;
-		if (ours || stray_owner_live(d->d_name, live, n))
+		if (ours || stray_owner(d->d_name, live, n) >= 0)
 			continue;
 		pid = (pid_t)strtol(d->d_name, NULL, 10);
 		/* A process that made its own group (setsid, setpgid) takes

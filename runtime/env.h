@@ -88,7 +88,10 @@ void env_drain_logs(env *e);
 void env_log_budget(env *e);
 
 /* Resident memory of each environment's whole process group, in bytes,
- * with one pass over /proc: rss[i] for v[i]. */
+ * with one pass over /proc: rss[i] for v[i].  A process that left the
+ * group counts with its parent's environment, or, once its parent exited
+ * (it is then this process's child), with the environment its
+ * AWS_LAMBDA_RUNTIME_API names (see the strays below). */
 void env_rss_scan(env *const *v, int n, long long *rss);
 /* Resident memory of the leader alone (cheap), in bytes; 0 if unknown. */
 long long env_rss_leader(env *e);

@@ -21,6 +21,8 @@
  *                         writes N MiB to stdout (1 KiB lines, or no
  *                         newline at all), then answers {"written": BYTES}
  *   {"act":"alloc"}       allocates and touches memory without bound
+ *   {"act":"daemon_alloc"} leaves a daemon behind that allocates without
+ *                         bound, and never answers
  *   {"act":"foreign","steal":ID}
  *                         answers a made-up request id, then ID (another
  *                         invocation's id, if given), then its own id with
@@ -148,9 +150,12 @@ static pid_t sleeper(int grandchild)
 	return p;
 }
 
+static void alloc_forever(void);
+
 /* A daemon as daemons are made: fork, setsid, fork, the middle one exits.
- * Returns the daemon's pid, read back through a pipe. */
-static pid_t daemonize(void)
+ * The daemon sleeps, or allocates without bound when hog is set.  Returns
+ * the daemon's pid, read back through a pipe. */
+static pid_t daemonize(int hog)
 {
 	int fd[2];
 	pid_t mid, d = -1;
@@ -164,6 +169,8 @@ static pid_t daemonize(void)
 		d = fork();
 		if (d == 0) {
 			close(fd[1]);
+			if (hog)
+				alloc_forever();
 			sleep_forever();
 		}
 		if (write(fd[1], &d, sizeof(d)) != (ssize_t)sizeof(d))
@@ -271,18 +278,18 @@ static void handle(const char *id, const char *body)
 	if (!act || !strcmp(act, "echo")) {
 		answer(id, "response", body, NULL);
 	} else if (!strcmp(act, "fork_exit")) {
-		pid_t a = sleeper(1), b = sleeper(0), d = daemonize();
+		pid_t a = sleeper(1), b = sleeper(0), d = daemonize(0);
 
 		printf("children %d %d daemon %d\n", (int)a, (int)b, (int)d);
 		fflush(stdout);
 		_exit(0);
 	} else if (!strcmp(act, "daemon")) {
-		snprintf(out, sizeof(out), "{\"daemon\":%d}", (int)daemonize());
+		snprintf(out, sizeof(out), "{\"daemon\":%d}", (int)daemonize(0));
 		answer(id, "response", out, NULL);
 	} else if (!strcmp(act, "sleep")) {
 		sleep_forever();
 	} else if (!strcmp(act, "daemon_sleep")) {
-		printf("daemon %d\n", (int)daemonize());
+		printf("daemon %d\n", (int)daemonize(0));
 		fflush(stdout);
 		sleep_forever();
 	} else if (!strcmp(act, "flood")) {
@@ -294,6 +301,10 @@ static void handle(const char *id, const char *body)
 		answer(id, "response", out, NULL);
 	} else if (!strcmp(act, "alloc")) {
 		alloc_forever();
+	} else if (!strcmp(act, "daemon_alloc")) {
+		printf("daemon %d\n", (int)daemonize(1));
+		fflush(stdout);
+		sleep_forever();
 	} else if (!strcmp(act, "foreign")) {
 		foreign(id, ev);
 	} else if (!strcmp(act, "twice")) {

@@ -178,6 +178,10 @@ class A_Functions(unittest.TestCase):
         self.assertIn("Memory Size: 128 MB\tMax Memory Used: 128 MB", r[3])
         self.assertIn("Status: error\tError Type: Runtime.OutOfMemory", r[3])
         self.assertTrue(gone("Hog"), H.describe(H.marked(MARK)))
+        # A daemon that left the group (setsid) still counts against it.
+        r = invoke("Hog", {"act": "daemon_alloc"}, tail=True)
+        self.assertPlatformError(r, "Runtime.OutOfMemory", "Runtime exited with error: signal: killed")
+        self.assertTrue(gone("Hog"), H.describe(H.marked(MARK)))
 
     def test_writes_gigabytes_to_stdout(self):
         # 2 GiB in 1 KiB lines through the server: at most 1 MiB of it is
