@@ -35,6 +35,7 @@ ORCH_SRCS := \
 	orchestrator/evloop.c \
 	orchestrator/lambda_task.c \
 	orchestrator/fsutil.c \
+	orchestrator/errs.c \
 	orchestrator/project.c \
 	orchestrator/sam.c \
 	orchestrator/watch.c \

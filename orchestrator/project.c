@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "errs.h"
 #include "fsutil.h"
 #include "xalloc.h"
 
@@ -81,70 +83,6 @@ static const char *const reserved_env[] = {
 #define QUOTE_MAX 60            /* bytes of a bad value quoted back */
 
 /* ---- problems ---- */
-
-typedef struct errs {
-	char **v;
-	int n, cap;
-	int dropped;            /* problems beyond PROJ_MAX_ERRORS */
-} errs;
-
-static void errs_addv(errs *e, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-static void errs_addv(errs *e, const char *fmt, va_list ap)
-{
-	if (e->n >= PROJ_MAX_ERRORS) {
-		e->dropped++;
-		return;
-	}
-	if (e->n == e->cap) {
-		e->cap = e->cap ? e->cap * 2 : 8;
-		e->v = xrealloc(e->v, (size_t)e->cap * sizeof *e->v);
-	}
-	e->v[e->n++] = fs_one_line(xvasprintf(fmt, ap));
-}
-
-static void errs_add(errs *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void errs_add(errs *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	errs_addv(e, fmt, ap);
-	va_end(ap);
-}
-
-/* All problems, one per line; owned. */
-static char *errs_join(const errs *e)
-{
-	size_t len = 0, k;
-	char *s, *o;
-	int i;
-
-	for (i = 0; i < e->n; i++)
-		len += strlen(e->v[i]) + 1;
-	len += 64;
-	s = o = xmalloc(len);
-	*s = 0;
-	for (i = 0; i < e->n; i++) {
-		k = strlen(e->v[i]);
-		memcpy(o, e->v[i], k);
-		o += k;
-		*o++ = i + 1 < e->n || e->dropped ? '\n' : 0;
-	}
-	if (e->dropped)
-		snprintf(o, 64, "(%d more problems not shown)", e->dropped);
-	else if (!e->n)
-		*o = 0;
-	return s;
-}
-
-static void errs_free(errs *e)
-{
-	int i;
-
-	for (i = 0; i < e->n; i++)
-		free(e->v[i]);
-	free(e->v);
-}
 
 /* s quoted for a message, JSON style, cut at QUOTE_MAX bytes; owned. */
 static char *quote(const char *s, size_t len)
@@ -908,16 +846,10 @@ static void bad(ld *c, const ynode *at, const char *path, const char *fmt, ...)
 static void bad(ld *c, const ynode *at, const char *path, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	errs_vat(c->e, c->file, at->line, at->col, path, fmt, ap);
 	va_end(ap);
-	if (path)
-		errs_add(c->e, "%s:%d:%d: %s: %s", c->file, at->line, at->col, path, msg);
-	else
-		errs_add(c->e, "%s:%d:%d: %s", c->file, at->line, at->col, msg);
-	free(msg);
 }
 
 /* What a wrong value is, for "..., not X" (owned): "a mapping", "a list",
@@ -1077,7 +1009,7 @@ static int num_of(const ynode *v, double *out)
 	    float_text(v->text) != 1)
 		return -1;
 	*out = strtod(v->text, NULL);
-	return 0;
+	return isfinite(*out) ? 0 : -1;     /* 1e400: no JSON number either */
 }
 
 /* Reads an integer in lo..hi into *out, or reports "must be WHAT". */

@@ -2,6 +2,7 @@
 #ifndef SL_PROJECT_H
 #define SL_PROJECT_H
 
+#include "errs.h"
 #include "json.h"
 
 /* A project file ties state machine definitions to Lambda functions (see
@@ -55,7 +56,7 @@
 #define PROJ_MAX_NODES      100000          /* nodes once aliases are expanded */
 #define PROJ_MAX_DEPTH      1000            /* nesting of mappings and lists */
 #define PROJ_MAX_FILE_BYTES (16 * 1024 * 1024) /* a project or definition file */
-#define PROJ_MAX_ERRORS     20              /* problems reported by one load */
+#define PROJ_MAX_ERRORS     ERRS_MAX        /* problems reported by one load */
 
 /* AWS Lambda's bounds and defaults. */
 #define PROJ_DEFAULT_ACCOUNT "123456789012"

@@ -13,6 +13,7 @@
 #include <yaml.h>
 #include <openssl/evp.h>
 
+#include "errs.h"
 #include "fsutil.h"
 #include "xalloc.h"
 
@@ -24,67 +25,13 @@
  * resources' names are gathered, so that Ref and Fn::GetAtt can answer
  * before the resources are read.  Last, each property steplocal uses is
  * evaluated (intrinsics applied, into a cJSON value) and checked, and the
- * project is filled in.  Problems are collected (at most PROJ_MAX_ERRORS)
+ * project is filled in.  Problems are collected (at most ERRS_MAX)
  * and the load goes on with the next resource, so one run shows most. */
 
 #define SERVERLESS_TRANSFORM "AWS::Serverless-2016-10-31"
 #define PARTITION "aws"
 #define URL_SUFFIX "amazonaws.com"
 #define INLINE_DIR_PREFIX "steplocal-inline"
-
-/* ---- problems ---- */
-
-typedef struct errs {
-	char **v;
-	int n, dropped;
-} errs;
-
-static void errs_add(errs *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void errs_add(errs *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e->n >= PROJ_MAX_ERRORS) {
-		e->dropped++;
-		return;
-	}
-	e->v = xrealloc(e->v, (size_t)(e->n + 1) * sizeof *e->v);
-	va_start(ap, fmt);
-	e->v[e->n++] = fs_one_line(xvasprintf(fmt, ap));
-	va_end(ap);
-}
-
-/* All problems, one per line; owned. */
-static char *errs_join(const errs *e)
-{
-	size_t len = 64;
-	char *s;
-	int i;
-
-	for (i = 0; i < e->n; i++)
-		len += strlen(e->v[i]) + 1;
-	s = xmalloc(len);
-	*s = 0;
-	for (i = 0; i < e->n; i++) {
-		if (i)
-			strcat(s, "\n");
-		strcat(s, e->v[i]);
-	}
-	if (e->dropped)
-		sprintf(s + strlen(s), "\n(%d more problems not shown)", e->dropped);
-	return s;
-}
-
-static void errs_free(errs *e)
-{
-	int i;
-
-	for (i = 0; i < e->n; i++)
-		free(e->v[i]);
-	free(e->v);
-	e->v = NULL;
-	e->n = 0;
-}
 
 /* ---- the tree ---- */
 
@@ -137,13 +84,10 @@ static void td_fail(tdoc *d, int line, int col, const char *fmt, ...)
 static void td_fail(tdoc *d, int line, int col, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	errs_vat(d->e, d->file, line, col, NULL, fmt, ap);
 	va_end(ap);
-	errs_add(d->e, "%s:%d:%d: %s", d->file, line, col, msg);
-	free(msg);
 	d->failed = 1;
 }
 
@@ -457,16 +401,10 @@ static void bad(sam_ld *c, const tnode *at, const char *path, const char *fmt, .
 static void bad(sam_ld *c, const tnode *at, const char *path, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	errs_vat(c->e, c->file, at->line, at->col, path, fmt, ap);
 	va_end(ap);
-	if (path)
-		errs_add(c->e, "%s:%d:%d: %s: %s", c->file, at->line, at->col, path, msg);
-	else
-		errs_add(c->e, "%s:%d:%d: %s", c->file, at->line, at->col, msg);
-	free(msg);
 }
 
 /* A value as a message shows it: text quoted, else its type; owned. */
