@@ -18,6 +18,7 @@
 
 #include "evloop.h"
 #include "exec.h"
+#include "fsutil.h"
 #include "lambda_task.h"
 #include "project.h"
 #include "export.h"
@@ -48,8 +49,9 @@ static const char usage_text[] =
 	"                       invoke one function: result on stdout, logs on stderr\n"
 	"  serve [--port 8083] [--host 127.0.0.1] [-f PROJECT] [--wait-scale X] [--mock-config F]\n"
 	"                       the AWS Step Functions and Lambda APIs on one port\n"
-	"  validate FILE [--max-definition BYTES]\n"
-	"                       report every problem of a definition, as AWS does\n"
+	"  validate FILE [--max-definition BYTES] | validate [-f PROJECT]\n"
+	"                       report every problem of a definition, as AWS does, or\n"
+	"                       of each state machine of the project\n"
 	"  export [-f PROJECT] [-o FILE | -] [--force]\n"
 	"                       write the AWS SAM template that deploys the project\n"
 	"                       (default: template.yaml next to steplocal.yaml)\n"
@@ -159,35 +161,27 @@ static asl_machine *load_definition(const char *file, long max, diags *d)
 
 /* ---- validate ---- */
 
-static int cmd_validate(int argc, char **argv)
+/* Prints a validation result (owned json taken) and returns the exit
+ * status: 2 when it holds an error. */
+static int print_validation(cJSON *out, int errors)
+{
+	char *s = js_print_pretty(out);
+
+	printf("%s\n", s);
+	free(s);
+	cJSON_Delete(out);
+	return errors ? EXIT_USAGE : 0;
+}
+
+/* validate FILE: one definition, AWS's response. */
+static int validate_file(const char *file, long max)
 {
 	diags d = { 0 };
 	asl_machine *m;
-	cJSON *out;
-	char *s;
 	size_t len;
-	char *text;
-	const char *file = NULL;
-	long max = 0;
-	int i;
+	char *text = read_file(file, &len);
+	int errors;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--max-definition") == 0) {
-			if (bytes_opt(argv[i], i + 1 < argc ? argv[i + 1] : NULL, &max))
-				return EXIT_USAGE;
-			i++;
-		} else if (!file && (argv[i][0] != '-' || !argv[i][1])) {
-			file = argv[i];
-		} else {
-			file = NULL;
-			break;
-		}
-	}
-	if (!file) {
-		fprintf(stderr, "usage: steplocal validate FILE [--max-definition BYTES]\n");
-		return EXIT_USAGE;
-	}
-	text = read_file(file, &len);
 	if (!text)
 		return EXIT_USAGE;
 	if (definition_too_big(file, len, max)) {
@@ -196,15 +190,80 @@ static int cmd_validate(int argc, char **argv)
 	}
 	m = asl_load_text(text, len, &d);
 	free(text);
-	out = diag_to_json(&d);
-	s = js_print_pretty(out);
-	printf("%s\n", s);
-	free(s);
-	cJSON_Delete(out);
 	asl_unref(m);
-	len = (size_t)d.errors;
+	errors = d.errors;
+	errors = print_validation(diag_to_json(&d), errors);
 	diag_free(&d);
-	return len ? EXIT_USAGE : 0;
+	return errors;
+}
+
+/* validate -f PROJECT: each state machine's result under its name, with
+ * the Tasks that name a function the project does not define. */
+static int validate_project(const char *project, const char **overrides, int noverrides)
+{
+	workspace w = { 0 };
+	cJSON *out;
+	int i, errors = 0;
+
+	w.sam_opts.overrides = overrides;
+	w.sam_opts.noverrides = noverrides;
+	if (ws_load(&w, project, 1)) {
+		ws_close(&w);
+		return EXIT_USAGE;
+	}
+	out = cJSON_CreateObject();
+	for (i = 0; i < w.proj->nmachines; i++) {
+		const proj_machine *pm = &w.proj->machines[i];
+		diags d = { 0 };
+		asl_machine *m = asl_load(pm->definition, &d);
+
+		if (m && pm->express)
+			asl_check_express(m, &d);
+		ws_check_functions(&w, pm, &d);
+		asl_unref(m);
+		errors += d.errors;
+		cJSON_AddItemToObject(out, pm->name, diag_to_json(&d));
+		diag_free(&d);
+	}
+	ws_close(&w);
+	return print_validation(out, errors);
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+	const char *file = NULL, *project = NULL, *overrides[SL_MAX_OVERRIDES];
+	long max = 0;
+	int i, noverrides = 0, usage = 0;
+
+	for (i = 1; i < argc && !usage; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--max-definition")) {
+			if (bytes_opt(a, i + 1 < argc ? argv[i + 1] : NULL, &max))
+				return EXIT_USAGE;
+			i++;
+		} else if (!strcmp(a, "-f") && i + 1 < argc && !project) {
+			project = argv[++i];
+		} else if (!strcmp(a, "--parameter-overrides")) {
+			while (i + 1 < argc && argv[i + 1][0] != '-' && noverrides < SL_MAX_OVERRIDES)
+				overrides[noverrides++] = argv[++i];
+		} else if (!file && (a[0] != '-' || !a[1])) {
+			file = a;
+		} else {
+			usage = 1;
+		}
+	}
+	/* A YAML file is a project (definitions are JSON). */
+	if (file && !project && (fs_ends_with(file, ".yaml") || fs_ends_with(file, ".yml"))) {
+		project = file;
+		file = NULL;
+	}
+	if (usage || (file && (project || noverrides))) {
+		fprintf(stderr, "usage: steplocal validate FILE [--max-definition BYTES]\n"
+			"       steplocal validate [-f PROJECT] [--parameter-overrides K=V ...]\n");
+		return EXIT_USAGE;
+	}
+	return file ? validate_file(file, max) : validate_project(project, overrides, noverrides);
 }
 
 /* ---- run ---- */

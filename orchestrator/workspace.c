@@ -146,6 +146,66 @@ const char *ws_resolve(const workspace *w, const char *name)
 	return sam_info_resolve(&w->sam, name);
 }
 
+/* A Task's function reference, as lambda_task.c reads it at run time. */
+static void check_task(const workspace *w, const cJSON *st, const char *loc, diags *d)
+{
+	const cJSON *res = js_get(st, "Resource"), *fn;
+	const char *ref = NULL, *field = "Resource";   /* where the name is */
+	char *name, *l;
+
+	if (!cJSON_IsString(res))
+		return;
+	if (!strncmp(res->valuestring, "arn:aws:lambda:", 15)) {
+		ref = res->valuestring;
+	} else if (!strncmp(res->valuestring, "arn:aws:states:::lambda:invoke", 30)) {
+		fn = js_get(js_get(st, "Parameters"), "FunctionName");
+		ref = cJSON_IsString(fn) ? fn->valuestring : NULL;
+		field = "Parameters/FunctionName";
+	}
+	if (!ref || !(name = lt_function_name(ref, NULL)))
+		return;
+	if (!proj_function_find(w->proj, ws_resolve(w, name))) {
+		l = xasprintf("%s/%s", loc, field);
+		diag_error(d, "UNKNOWN_FUNCTION", l, "The function %s is not defined in %s", name, w->file);
+		free(l);
+	}
+	free(name);
+}
+
+static void check_states(const workspace *w, const cJSON *states, const char *loc, diags *d)
+{
+	const cJSON *st, *t, *b, *proc;
+	int i;
+
+	cJSON_ArrayForEach(st, states) {
+		char *sl = xasprintf("%s/States/%s", loc, st->string);
+
+		t = js_get(st, "Type");
+		if (cJSON_IsString(t) && !strcmp(t->valuestring, "Task"))
+			check_task(w, st, sl, d);
+		i = 0;
+		cJSON_ArrayForEach(b, js_get(st, "Branches")) {
+			char *bl = xasprintf("%s/Branches[%d]", sl, i++);
+
+			check_states(w, js_get(b, "States"), bl, d);
+			free(bl);
+		}
+		if ((proc = js_get(st, "ItemProcessor")) || (proc = js_get(st, "Iterator"))) {
+			char *pl = xasprintf("%s/%s", sl, js_get(st, "ItemProcessor") ? "ItemProcessor" : "Iterator");
+
+			check_states(w, js_get(proc, "States"), pl, d);
+			free(pl);
+		}
+		free(sl);
+	}
+}
+
+void ws_check_functions(const workspace *w, const proj_machine *m, diags *d)
+{
+	if (cJSON_IsObject(m->definition))
+		check_states(w, js_get(m->definition, "States"), "", d);
+}
+
 int ws_define(workspace *w, const proj_function *f)
 {
 	lam_config c = { 0 };

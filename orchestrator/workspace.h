@@ -2,6 +2,7 @@
 #ifndef SL_WORKSPACE_H
 #define SL_WORKSPACE_H
 
+#include "diag.h"
 #include "evloop.h"
 #include "lambda.h"
 #include "lambda_task.h"
@@ -32,6 +33,13 @@ int ws_load(workspace *w, const char *path, int required);
 /* The project's name for a name given on the command line: a SAM logical
  * id becomes its FunctionName / state machine Name (borrowed). */
 const char *ws_resolve(const workspace *w, const char *name);
+
+/* Adds to d an ERROR "UNKNOWN_FUNCTION" (steplocal's code: AWS does not
+ * look) for each Lambda Task of machine m that names a function the
+ * project does not define: its Resource (arn:aws:lambda:...:function:F)
+ * or its lambda:invoke FunctionName, when written literally, at the
+ * state's path in the definition. */
+void ws_check_functions(const workspace *w, const proj_machine *m, diags *d);
 
 /* Starts the Lambda side on base and defines every function of the
  * project (extracting .zip packages once); builds the Task bridge, which

@@ -114,6 +114,52 @@ printf 'not json' >"$T/notjson.json"
 expect "validate not JSON" 2 "$BIN" validate "$T/notjson.json"
 jcheck "validate not JSON code" 'j["diagnostics"][0]["code"] == "INVALID_JSON_DESCRIPTION"'
 
+# --- validate -f: each state machine of a project, and Tasks naming no function of it
+mkdir -p "$T/vp/fn"
+cat >"$T/vp/steplocal.yaml" <<'YAML'
+functions:
+  Known: {runtime: python3.12, handler: app.handler, code: fn}
+state_machines:
+  Good:
+    definition:
+      StartAt: A
+      States: {A: {Type: Task, Resource: "arn:aws:lambda:us-east-1:123456789012:function:Known", End: true}}
+  Bad:
+    definition:
+      StartAt: P
+      States:
+        P:
+          Type: Parallel
+          Branches:
+            - StartAt: T
+              States: {T: {Type: Task, Resource: "arn:aws:lambda:us-east-1:123456789012:function:Missing:live", End: true}}
+          Next: M
+        M:
+          Type: Map
+          ItemProcessor:
+            StartAt: I
+            States:
+              I: {Type: Task, Resource: "arn:aws:states:::lambda:invoke", Parameters: {FunctionName: Gone, "Payload.$": "$"}, Next: D}
+              D: {Type: Task, Resource: "arn:aws:states:::lambda:invoke", Parameters: {"FunctionName.$": "$.f"}, Next: K}
+              K: {Type: Task, Resource: "arn:aws:states:::lambda:invoke", Parameters: {FunctionName: "Known:$LATEST"}, End: true}
+          Next: X
+        X: {Type: Pass, Next: Y}
+YAML
+expect "validate -f with problems" 2 "$BIN" validate -f "$T/vp"
+jcheck "validate -f per machine" 'sorted(j) == ["Bad", "Good"] and j["Good"] == {"result": "OK", "diagnostics": [], "truncated": False}'
+jcheck "validate -f unknown functions" '[(d["code"], d.get("location")) for d in j["Bad"]["diagnostics"]] == [("MISSING_TRANSITION_TARGET", "/States/X/Next"), ("MISSING_END_STATE", None), ("UNKNOWN_FUNCTION", "/States/P/Branches[0]/States/T/Resource"), ("UNKNOWN_FUNCTION", "/States/M/ItemProcessor/States/I/Parameters/FunctionName")]'
+jcheck "validate -f message" 'j["Bad"]["diagnostics"][2]["message"] == "The function Missing is not defined in '"$T"'/vp/steplocal.yaml"'
+BIN_ABS=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+cd "$T/vp" && expect "validate in the project folder" 2 "$BIN_ABS" validate
+cd - >/dev/null || exit 1
+jcheck "validate in the project folder" 'sorted(j) == ["Bad", "Good"]'
+expect "validate steplocal.yaml" 2 "$BIN" validate "$T/vp/steplocal.yaml"
+jcheck "validate steplocal.yaml is the project" 'sorted(j) == ["Bad", "Good"]'
+expect "validate FILE and -f" 2 "$BIN" validate "$ORDER/OrderWorkflow.asl.json" -f "$T/vp"
+grepcheck "validate usage" "$T/err" "usage: steplocal validate FILE"
+expect "validate a project that does not load" 2 "$BIN" validate -f "$T/nowhere"
+grepcheck "validate project error" "$T/err" "nowhere"
+
 # --- every bench workload and seed example definition validates
 for f in "$TOP"/../shared/bench/workloads/*.asl.json; do
 	[ -f "$f" ] || continue
