@@ -32,6 +32,7 @@ ORCH_SRCS := \
 	orchestrator/history.c \
 	orchestrator/exec.c \
 	orchestrator/mock.c \
+	orchestrator/activity.c \
 	orchestrator/evloop.c \
 	orchestrator/lambda_task.c \
 	orchestrator/fsutil.c \

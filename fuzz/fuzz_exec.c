@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t dlen = sep ? (size_t)(sep - text) : size;
 	sl_engine_opts eo = { 0 };
 	sl_exec_opts xo = { 0 };
-	sl_task_handler th = { task_start, task_cancel, NULL };
+	sl_task_handler th = { task_start, task_cancel, NULL, NULL };
 	diags d = { 0 };
 	asl_machine *m = asl_load_text(text, dlen, &d);
 	sl_engine *g;

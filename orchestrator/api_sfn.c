@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activity.h"
 #include "limits.h"
 #include "xalloc.h"
 
@@ -20,6 +21,8 @@
 #define SFN_MAX_ARN        2048    /* characters in an ARN */
 #define SFN_MAX_TAGS       50      /* tags on one resource */
 #define SFN_TOKEN_PREFIX   "sl1:"  /* our nextToken: "sl1:" + the next offset */
+#define SFN_POLL_SECONDS   60      /* GetActivityTask's long poll */
+#define SFN_MAX_WORKER     80      /* characters in a workerName */
 
 /* A state machine.  Executions hold their own reference on the compiled
  * definition, so updating or deleting a state machine never touches them. */
@@ -45,8 +48,20 @@ typedef struct ex_rec {
 	struct evhttp_request *sync;
 } ex_rec;
 
+/* A GetActivityTask request waiting for a task. */
+typedef struct poll_wait {
+	struct poll_wait *next, *prev;
+	sfnapi *a;
+	struct evhttp_request *req;
+	struct event *timer;
+	act_poll *p;
+	int linked;               /* in sfnapi's waits (it waited) */
+} poll_wait;
+
 struct sfnapi {
 	sv_server *s;
+	act_reg *acts;
+	poll_wait *waits;
 	sm_rec *sms;              /* in creation order */
 	ex_rec *execs;            /* running ones, and the newest closed standard ones */
 	int retiring;             /* a retire pass is scheduled */
@@ -1080,9 +1095,21 @@ static void tasks_cancel(void *ud, sl_task *t)
 		a->inner.cancel(a->inner.ud, t);
 }
 
+static char *tasks_refuse(void *ud, const sl_task *t)
+{
+	sfnapi *a = ud;
+
+	return a->inner.refuse ? a->inner.refuse(a->inner.ud, t) : NULL;
+}
+
+sl_task_handler sfnapi_activities(sfnapi *a, sl_task_handler fallback)
+{
+	return act_handler(a->acts, fallback);
+}
+
 sl_task_handler sfnapi_tasks(sfnapi *a, sl_task_handler inner)
 {
-	sl_task_handler h = { tasks_start, tasks_cancel, a };
+	sl_task_handler h = { tasks_start, tasks_cancel, tasks_refuse, a };
 
 	a->inner = inner;
 	if (!inner.start)
@@ -1164,6 +1191,160 @@ static void do_send_task_heartbeat(sfn_call *c)
 	ex_task_heartbeat(t);
 	loop_kick(c->a->s->loop);
 	reply(c, cJSON_CreateObject());
+}
+
+/* ---- activities ---- */
+
+static const char *const act_types[] = { "activity", NULL };
+
+static cJSON *activity_json(const act_info *i, int with_name)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "activityArn", i->arn);
+	if (with_name)
+		cJSON_AddStringToObject(o, "name", i->name);
+	cJSON_AddItemToObject(o, "creationDate", sv_date(i->created));
+	return o;
+}
+
+static void do_create_activity(sfn_call *c)
+{
+	const char *name;
+	act_info i;
+	int existed;
+
+	if (arg_str(c, "name", 1, &name))
+		return;
+	if (!sv_name_ok(name))
+		return fail(c, "InvalidName", "Invalid Name: '%s'", name);
+	/* Idempotent, as AWS's: the same name gives the same activity. */
+	i = act_create(c->a->acts, name, &existed);
+	reply(c, activity_json(&i, 0));
+}
+
+/* The activity of member activityArn, or NULL once the error is sent. */
+static int activity_arg(sfn_call *c, act_info *i)
+{
+	const char *arn;
+
+	if (arg_arn(c, "activityArn", act_types, &arn))
+		return -1;
+	if (!act_find(c->a->acts, arn, i)) {
+		fail(c, "ActivityDoesNotExist", "Activity Does Not Exist: '%s'", arn);
+		return -1;
+	}
+	return 0;
+}
+
+static void do_describe_activity(sfn_call *c)
+{
+	act_info i;
+
+	if (!activity_arg(c, &i))
+		reply(c, activity_json(&i, 1));
+}
+
+static void do_list_activities(sfn_call *c)
+{
+	cJSON *out, *arr;
+	long from, count, n = 0, total;
+	act_info i;
+
+	if (page_args(c, &from, &count))
+		return;
+	out = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(out, "activities");
+	for (total = 0; act_at(c->a->acts, (int)total, &i); total++)
+		if (total >= from && n < count) {
+			cJSON_AddItemToArray(arr, activity_json(&i, 1));
+			n++;
+		}
+	page_token(out, from + n, total);
+	reply(c, out);
+}
+
+static void do_delete_activity(sfn_call *c)
+{
+	const char *arn;
+
+	if (arg_arn(c, "activityArn", act_types, &arn))
+		return;
+	act_delete(c->a->acts, arn);       /* what does not exist is deleted too */
+	reply(c, cJSON_CreateObject());
+}
+
+static void wait_free(poll_wait *w)
+{
+	if (w->linked) {
+		if (w->prev)
+			w->prev->next = w->next;
+		else
+			w->a->waits = w->next;
+		if (w->next)
+			w->next->prev = w->prev;
+	}
+	if (w->timer)
+		event_free(w->timer);
+	free(w);
+}
+
+/* A task for a waiting worker (act_wait's give). */
+static void wait_give(void *ud, const char *token, const char *input)
+{
+	poll_wait *w = ud;
+	cJSON *out = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(out, "taskToken", token);
+	cJSON_AddStringToObject(out, "input", input);
+	sv_reply_json(w->a->s, w->req, 200, SFN_CTYPE, out);
+	w->p = NULL;                 /* act_wait frees its poll */
+	wait_free(w);
+}
+
+/* No task within the poll's time: AWS answers no taskToken. */
+static void wait_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	poll_wait *w = arg;
+
+	(void)fd;
+	(void)what;
+	act_poll_cancel(w->p);
+	sv_reply_json(w->a->s, w->req, 200, SFN_CTYPE, cJSON_CreateObject());
+	wait_free(w);
+}
+
+static void do_get_activity_task(sfn_call *c)
+{
+	/* --wait-scale shortens the poll too (tests), to a second at least. */
+	double secs = fmax(1, SFN_POLL_SECONDS * c->a->s->wait_scale);
+	struct timeval tv = { (time_t)secs, (suseconds_t)((secs - floor(secs)) * 1e6) };
+	const char *worker;
+	poll_wait *w;
+	act_info i;
+
+	if (activity_arg(c, &i) || arg_str(c, "workerName", 0, &worker))
+		return;
+	if (worker && strlen(worker) > SFN_MAX_WORKER)
+		return fail(c, "ValidationException", "1 validation error detected: Value at "
+			    "'workerName' failed to satisfy constraint: Member must have length less "
+			    "than or equal to %d", SFN_MAX_WORKER);
+	w = xcalloc(1, sizeof *w);
+	w->a = c->a;
+	w->req = c->req;
+	/* A task already queued is answered now, inside act_wait (wait_give
+	 * frees w); the engine records ActivityStarted as it is handed over. */
+	if (!(w->p = act_wait(c->a->acts, i.arn, worker, wait_give, w))) {
+		loop_kick(c->a->s->loop);
+		return;
+	}
+	w->timer = evtimer_new(c->a->s->base, wait_timeout, w);
+	evtimer_add(w->timer, &tv);
+	w->linked = 1;
+	w->next = c->a->waits;
+	if (w->next)
+		w->next->prev = w;
+	c->a->waits = w;
 }
 
 /* ---- tags ---- */
@@ -1260,6 +1441,11 @@ static const struct action {
 	{ "TagResource", do_tag_resource },
 	{ "UntagResource", do_untag_resource },
 	{ "ListTagsForResource", do_list_tags },
+	{ "CreateActivity", do_create_activity },
+	{ "DescribeActivity", do_describe_activity },
+	{ "ListActivities", do_list_activities },
+	{ "DeleteActivity", do_delete_activity },
+	{ "GetActivityTask", do_get_activity_task },
 };
 
 void sfnapi_handle(sfnapi *a, struct evhttp_request *req, const char *action,
@@ -1372,6 +1558,7 @@ sfnapi *sfnapi_new(sv_server *s)
 	int i;
 
 	a->s = s;
+	a->acts = act_new(s->region, s->account);
 	for (i = 0; p && i < p->nmachines; i++) {
 		if (sfnapi_sync(a, &p->machines[i]) < 0) {
 			sfnapi_free(a);
@@ -1402,5 +1589,9 @@ void sfnapi_free(sfnapi *a)
 	for (i = 0; i < a->tcap; i++)
 		free(a->tokens[i]);
 	free(a->tokens);
+	/* Waiting workers' requests went with the HTTP server. */
+	while (a->waits)
+		wait_free(a->waits);
+	act_free(a->acts);
 	free(a);
 }

@@ -24,6 +24,10 @@ int sfnapi_check(const proj_machine *pm);
 int sfnapi_sync(sfnapi *a, const proj_machine *pm);
 void sfnapi_drop(sfnapi *a, const char *name);
 
+/* The handler of activity Tasks (activity.h), in front of fallback
+ * (Lambda): serve puts it between the mocks and Lambda. */
+sl_task_handler sfnapi_activities(sfnapi *a, sl_task_handler fallback);
+
 /* The task handler the engine runs: `inner` (mocks, then Lambda), plus the
  * record of every task token issued, so that SendTask* on a token whose
  * task ended answers TaskTimedOut rather than TaskDoesNotExist. */

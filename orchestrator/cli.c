@@ -308,6 +308,8 @@ static void live_event(void *ud, const sl_exec *x, const hist_event *e)
 	case EV_LAMBDA_FAILED:
 	case EV_TASK_TIMED_OUT:
 	case EV_LAMBDA_TIMED_OUT:
+	case EV_ACTIVITY_FAILED:
+	case EV_ACTIVITY_TIMED_OUT:
 		fprintf(stderr, "\033[31m✘ %s\033[0m %s%s%s\n", tn, e->error ? e->error : "",
 			e->cause ? ": " : "", e->cause ? e->cause : "");
 		break;

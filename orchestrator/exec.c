@@ -65,6 +65,7 @@ struct sl_task {
 	int started;
 	void *data;
 	double heartbeat;         /* HeartbeatSeconds of a callback task; 0 */
+	char *worker;             /* an activity's worker, for ActivityStarted */
 	cJSON *delayed_result;    /* ex_task_*_after: the outcome to deliver */
 	char *delayed_error, *delayed_cause;
 };
@@ -351,6 +352,7 @@ static hist_event *emit(cursor *c, hist_type t)
 		free(scratch.resource);
 		free(scratch.resource_type);
 		free(scratch.assigned);
+		free(scratch.worker);
 		memset(&scratch, 0, sizeof scratch);
 		e = &scratch;
 		e->type = t;
@@ -717,6 +719,37 @@ static int is_lambda(const char *resource)
 	return strncmp(resource, "arn:aws:lambda:", 15) == 0;
 }
 
+static int is_activity(const char *resource)
+{
+	return strncmp(resource, "arn:aws:states:", 15) == 0 && strstr(resource, ":activity:");
+}
+
+/* The history events of a Task attempt, by what its resource is. */
+enum { TE_SCHEDULED, TE_STARTED, TE_SUCCEEDED, TE_FAILED, TE_TIMED_OUT };
+static const hist_type task_events[3][5] = {
+	{ EV_TASK_SCHEDULED, EV_TASK_STARTED, EV_TASK_SUCCEEDED, EV_TASK_FAILED, EV_TASK_TIMED_OUT },
+	{ EV_LAMBDA_SCHEDULED, EV_LAMBDA_STARTED, EV_LAMBDA_SUCCEEDED, EV_LAMBDA_FAILED,
+	  EV_LAMBDA_TIMED_OUT },
+	{ EV_ACTIVITY_SCHEDULED, EV_ACTIVITY_STARTED, EV_ACTIVITY_SUCCEEDED, EV_ACTIVITY_FAILED,
+	  EV_ACTIVITY_TIMED_OUT },
+};
+
+static hist_type task_event_type(const char *resource, int which)
+{
+	return task_events[is_lambda(resource) ? 1 : is_activity(resource) ? 2 : 0][which];
+}
+
+/* A service integration's resource in its events: the service
+ * ("resourceType") and the rest ("resource"). */
+static void service_resource(hist_event *e, const char *resource)
+{
+	const char *svc = strncmp(resource, "arn:aws:states:::", 17) == 0 ? resource + 17 : resource;
+	const char *colon = strchr(svc, ':');
+
+	e->resource_type = colon ? xstrndup(svc, (size_t)(colon - svc)) : xstrdup(svc);
+	e->resource = xstrdup(colon ? colon + 1 : svc);
+}
+
 /* A task token: 64 random URL-safe characters, as opaque as AWS's. */
 static char *new_token(sl_engine *g)
 {
@@ -769,6 +802,8 @@ static double task_seconds(cursor *c, const asl_num *n, const char *field)
 	return v->valuedouble;
 }
 
+static void task_free(sl_task *t);
+
 static void task_attempt(cursor *c)
 {
 	const asl_state *s = &c->m->states[c->state];
@@ -782,17 +817,27 @@ static void task_attempt(cursor *c)
 	if (is_callback(s->resource) &&
 	    (heartbeat = task_seconds(c, &s->heartbeat, "HeartbeatSeconds")) < 0)
 		return;
-	e = emit(c, is_lambda(s->resource) ? EV_LAMBDA_SCHEDULED : EV_TASK_SCHEDULED);
-	e->resource = xstrdup(s->resource);
-	if (!is_lambda(s->resource)) {
-		const char *svc = strncmp(s->resource, "arn:aws:states:::", 17) == 0 ?
-			s->resource + 17 : s->resource;
-		const char *colon = strchr(svc, ':');
+	t = xcalloc(1, sizeof *t);
+	t->c = c;
+	t->attempt = c->retry_count;
+	if (g->o.tasks.refuse) {
+		char *why = g->o.tasks.refuse(g->o.tasks.ud, t);
 
-		free(e->resource);
-		e->resource_type = colon ? xstrndup(svc, (size_t)(colon - svc)) : xstrdup(svc);
-		e->resource = xstrdup(colon ? colon + 1 : svc);
+		if (why) {
+			aslerr er = { 0 };
+
+			aslerr_take(&er, xstrdup(ERR_RUNTIME), why);
+			task_free(t);
+			state_error(c, &er);
+			c->phase = PH_FAILED;
+			return;
+		}
 	}
+	e = emit(c, task_event_type(s->resource, TE_SCHEDULED));
+	if (e->type == EV_TASK_SCHEDULED)
+		service_resource(e, s->resource);
+	else
+		e->resource = xstrdup(s->resource);
 	if (c->x->keep || g->o.observer)
 		e->data = js_print(c->task_input);
 	if (timeout > 0) {
@@ -804,9 +849,6 @@ static void task_attempt(cursor *c)
 		e->has_num2 = 1;
 	}
 	done_event(c, e);
-	t = xcalloc(1, sizeof *t);
-	t->c = c;
-	t->attempt = c->retry_count;
 	c->task = t;
 	c->phase = PH_IDLE;
 	if (timeout > 0)
@@ -821,29 +863,35 @@ static void task_attempt(cursor *c)
 	g->o.tasks.start(g->o.tasks.ud, t);
 }
 
-static void task_event(sl_task *t, hist_type task_t, hist_type lambda_t,
-		       const char *error, const char *cause, const cJSON *output)
+static void task_event(sl_task *t, int which, const char *error, const char *cause,
+		       const cJSON *output)
 {
 	cursor *c = t->c;
 	const asl_state *s = &c->m->states[c->state];
-	int lambda = is_lambda(s->resource);
-	hist_event *e = emit(c, lambda ? lambda_t : task_t);
+	hist_event *e = emit(c, task_event_type(s->resource, which));
 
-	if (!lambda) {
-		const char *svc = strncmp(s->resource, "arn:aws:states:::", 17) == 0 ?
-			s->resource + 17 : s->resource;
-		const char *colon = strchr(svc, ':');
-
-		e->resource_type = colon ? xstrndup(svc, (size_t)(colon - svc)) : xstrdup(svc);
-		e->resource = xstrdup(colon ? colon + 1 : svc);
-	}
+	if (e->type == task_events[0][which])
+		service_resource(e, s->resource);
 	if (error)
 		e->error = xstrdup(error);
 	if (cause)
 		e->cause = xstrdup(cause);
 	if (output && (c->x->keep || c->x->g->o.observer))
 		e->data = js_print(output);
+	if (which == TE_STARTED && t->worker) {
+		e->worker = t->worker;
+		t->worker = NULL;
+	}
 	done_event(c, e);
+}
+
+void ex_task_started_by(sl_task *t, const char *worker)
+{
+	if (t->started)
+		return;
+	free(t->worker);
+	t->worker = worker ? xstrdup(worker) : NULL;
+	ex_task_started(t);
 }
 
 void ex_task_started(sl_task *t)
@@ -851,11 +899,12 @@ void ex_task_started(sl_task *t)
 	if (t->started)
 		return;
 	t->started = 1;
-	task_event(t, EV_TASK_STARTED, EV_LAMBDA_STARTED, NULL, NULL, NULL);
+	task_event(t, TE_STARTED, NULL, NULL, NULL);
 }
 
 static void task_free(sl_task *t)
 {
+	free(t->worker);
 	cJSON_Delete(t->delayed_result);
 	free(t->delayed_error);
 	free(t->delayed_cause);
@@ -878,7 +927,7 @@ void ex_task_succeed(sl_task *t, cJSON *result)
 	cursor *c = t->c;
 
 	ex_task_started(t);
-	task_event(t, EV_TASK_SUCCEEDED, EV_LAMBDA_SUCCEEDED, NULL, NULL, result);
+	task_event(t, TE_SUCCEEDED, NULL, NULL, result);
 	task_end(t);
 	c->result = result;
 	make_ready(c, PH_TASK_DONE);
@@ -889,7 +938,7 @@ void ex_task_fail(sl_task *t, const char *error, const char *cause)
 	cursor *c = t->c;
 
 	ex_task_started(t);
-	task_event(t, EV_TASK_FAILED, EV_LAMBDA_FAILED, error, cause, NULL);
+	task_event(t, TE_FAILED, error, cause, NULL);
 	task_end(t);
 	aslerr_set(&c->err, error, "%s", cause ? cause : "");
 	if (!cause) {
@@ -910,7 +959,7 @@ static void task_timeout(cursor *c, const char *error)
 		return;
 	if (g->o.tasks.cancel)
 		g->o.tasks.cancel(g->o.tasks.ud, t);
-	task_event(t, EV_TASK_TIMED_OUT, EV_LAMBDA_TIMED_OUT, error, NULL, NULL);
+	task_event(t, TE_TIMED_OUT, error, NULL, NULL);
 	c->task = NULL;
 	c->dly_seq = 0;
 	c->tmo_seq = 0;
@@ -975,6 +1024,12 @@ void ex_task_fail_unknown(sl_task *t)
 				  is_lambda(res) ? res : cJSON_IsString(fn) ? fn->valuestring : "",
 				  s->name);
 		ex_task_fail(t, "Lambda.ResourceNotFoundException", cause);
+	} else if (is_activity(res)) {
+		cause = xasprintf("The activity %s does not exist. steplocal: activities are "
+				  "created and worked under `steplocal serve` (CreateActivity, "
+				  "GetActivityTask); a mocked response (--mock-config) can answer "
+				  "state '%s'.", res, s->name);
+		ex_task_fail(t, "States.Runtime", cause);
 	} else {
 		cause = xasprintf("steplocal does not emulate the service integration %s; "
 				  "a mocked response (--mock-config) can answer state '%s'.",

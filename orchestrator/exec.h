@@ -41,6 +41,11 @@ const char *ex_status_name(ex_status s);
 typedef struct sl_task_handler {
 	void (*start)(void *ud, sl_task *t);
 	void (*cancel)(void *ud, sl_task *t);
+	/* Optional, called before an attempt is scheduled: a cause (owned)
+	 * fails the state with States.Runtime, prefixed as AWS prefixes
+	 * state errors, before any *Scheduled event (a Task whose activity
+	 * does not exist); NULL lets the attempt go on. */
+	char *(*refuse)(void *ud, const sl_task *t);
 	void *ud;
 } sl_task_handler;
 
@@ -127,8 +132,11 @@ const char *ex_task_token(const sl_task *t);
 const cJSON *ex_task_input(const sl_task *t);    /* borrowed */
 const sl_exec *ex_task_exec(const sl_task *t);
 int ex_task_attempt(const sl_task *t);          /* 0 first, then retries */
-/* Records that the work started (TaskStarted / LambdaFunctionStarted). */
+/* Records that the work started (TaskStarted / LambdaFunctionStarted /
+ * ActivityStarted). */
 void ex_task_started(sl_task *t);
+/* The same for an activity handed to a worker (workerName, may be NULL). */
+void ex_task_started_by(sl_task *t, const char *worker);
 /* The task is alive (SendTaskHeartbeat): restarts its HeartbeatSeconds. */
 void ex_task_heartbeat(sl_task *t);
 /* Completes the task with result (taken). */

@@ -13,7 +13,7 @@
 enum {
 	F_INPUT = 1, F_OUTPUT = 2, F_ERROR = 4, F_NAME = 8, F_LENGTH = 16,
 	F_INDEX = 32, F_RESOURCE = 64, F_PARAMS = 128, F_TIMEOUT = 256,
-	F_ROLE = 512,
+	F_ROLE = 512, F_WORKER = 1024,
 };
 
 static const struct evdef {
@@ -50,6 +50,11 @@ static const struct evdef {
 	[EV_LAMBDA_SUCCEEDED] = { "LambdaFunctionSucceeded", NULL, "lambdaFunctionSucceededEventDetails", F_OUTPUT },
 	[EV_LAMBDA_FAILED]    = { "LambdaFunctionFailed", NULL, "lambdaFunctionFailedEventDetails", F_ERROR },
 	[EV_LAMBDA_TIMED_OUT] = { "LambdaFunctionTimedOut", NULL, "lambdaFunctionTimedOutEventDetails", F_ERROR },
+	[EV_ACTIVITY_SCHEDULED] = { "ActivityScheduled", NULL, "activityScheduledEventDetails", F_INPUT | F_TIMEOUT | F_RESOURCE },
+	[EV_ACTIVITY_STARTED]   = { "ActivityStarted", NULL, "activityStartedEventDetails", F_WORKER },
+	[EV_ACTIVITY_SUCCEEDED] = { "ActivitySucceeded", NULL, "activitySucceededEventDetails", F_OUTPUT },
+	[EV_ACTIVITY_FAILED]    = { "ActivityFailed", NULL, "activityFailedEventDetails", F_ERROR },
+	[EV_ACTIVITY_TIMED_OUT] = { "ActivityTimedOut", NULL, "activityTimedOutEventDetails", F_ERROR },
 };
 
 hist_event *hist_add(hist *h, hist_type type, long id, long prev, double ts)
@@ -83,6 +88,7 @@ void hist_free(hist *h)
 		free(e->cause);
 		free(e->resource);
 		free(e->resource_type);
+		free(e->worker);
 	}
 	free(h->v);
 	memset(h, 0, sizeof *h);
@@ -146,6 +152,8 @@ cJSON *hist_event_json(const hist_event *e, int iso_time)
 		if (e->resource)
 			cJSON_AddStringToObject(det, "resource", e->resource);
 	}
+	if (d->fields & F_WORKER && e->worker)
+		cJSON_AddStringToObject(det, "workerName", e->worker);
 	if (d->fields & F_NAME && e->state)
 		cJSON_AddStringToObject(det, "name", e->state);
 	if (d->fields & F_INDEX)

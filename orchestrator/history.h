@@ -20,6 +20,8 @@ typedef enum hist_type {
 	EV_TASK_TIMED_OUT,
 	EV_LAMBDA_SCHEDULED, EV_LAMBDA_STARTED, EV_LAMBDA_SUCCEEDED,
 	EV_LAMBDA_FAILED, EV_LAMBDA_TIMED_OUT,
+	EV_ACTIVITY_SCHEDULED, EV_ACTIVITY_STARTED, EV_ACTIVITY_SUCCEEDED,
+	EV_ACTIVITY_FAILED, EV_ACTIVITY_TIMED_OUT,
 	EV_COUNT
 } hist_type;
 
@@ -41,6 +43,7 @@ typedef struct hist_event {
 	char *cause;
 	char *resource;
 	char *resource_type;
+	char *worker;              /* ActivityStarted: the worker's name, if given */
 	long num;                  /* Map length or iteration index; task timeout */
 	int has_num;
 	long num2;                 /* task heartbeat */

@@ -407,7 +407,7 @@ static void task_cancel(void *ud, sl_task *t)
 
 sl_task_handler lt_handler(lt_bridge *b)
 {
-	sl_task_handler h = { task_start, task_cancel, b };
+	sl_task_handler h = { task_start, task_cancel, NULL, b };
 
 	return h;
 }

@@ -1,9 +1,11 @@
 /* mock.c - mocked Task responses (see mock.h). */
 #include "mock.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsutil.h"
 #include "xalloc.h"
 
 typedef struct mock_range {
@@ -71,7 +73,7 @@ static int parse_range(const char *key, long *from, long *to)
 
 static int load_resp(mock_resp *r, const char *name, const cJSON *v, char **err)
 {
-	const cJSON *c;
+	const cJSON *c, *delay;
 
 	r->name = xstrdup(name);
 	if (!cJSON_IsObject(v)) {
@@ -95,6 +97,14 @@ static int load_resp(mock_resp *r, const char *name, const cJSON *v, char **err)
 		}
 		if (thr && (!cJSON_IsObject(thr) || !cJSON_IsString(js_get(thr, "Error")))) {
 			*err = xasprintf("MockedResponses.%s.%s.Throw: needs an Error string (and optionally a Cause)",
+					 name, c->string);
+			return -1;
+		}
+		/* A delay that is no number would be ignored, a negative one
+		 * is none, and an infinite one (1e400) never ends. */
+		if ((delay = js_get(c, "DelaySeconds")) &&
+		    (!cJSON_IsNumber(delay) || !isfinite(delay->valuedouble) || delay->valuedouble < 0)) {
+			*err = xasprintf("MockedResponses.%s.%s.DelaySeconds: must be a number of seconds, 0 or more",
 					 name, c->string);
 			return -1;
 		}
@@ -177,6 +187,9 @@ mock_set *mock_load(const cJSON *cfg_in, char **err)
 	}
 	return ms;
 bad:
+	/* Names and keys of the file may hold line breaks: the message is
+	 * printed as one line after the file's name. */
+	*err = fs_one_line(*err);
 	mock_free(ms);
 	return NULL;
 }
@@ -292,15 +305,14 @@ static long next_count(binding *b, const char *state)
 	return 0;
 }
 
-static void mock_start(void *ud, sl_task *t)
+/* The mocked response of t's state in its execution's test case, or NULL
+ * (*bp: the execution's binding). */
+static const mock_resp *mocked(const mock_set *ms, const sl_task *t, binding **bp)
 {
-	mock_set *ms = ud;
 	const sl_exec *x = ex_task_exec(t);
 	const char *state = ex_task_state_name(t);
 	binding *b = NULL;
 	const mock_resp *r = NULL;
-	const cJSON *resp = NULL, *delay;
-	long n;
 	int i;
 
 	for (i = ms->nbinds - 1; i >= 0; i--)
@@ -311,6 +323,30 @@ static void mock_start(void *ud, sl_task *t)
 	for (i = 0; b && i < b->mc->n; i++)
 		if (strcmp(b->mc->states[i].state, state) == 0)
 			r = b->mc->states[i].resp;
+	*bp = b;
+	return r;
+}
+
+static char *mock_refuse(void *ud, const sl_task *t)
+{
+	mock_set *ms = ud;
+	binding *b;
+
+	if (mocked(ms, t, &b) || !ms->fallback.refuse)
+		return NULL;
+	return ms->fallback.refuse(ms->fallback.ud, t);
+}
+
+static void mock_start(void *ud, sl_task *t)
+{
+	mock_set *ms = ud;
+	const char *state = ex_task_state_name(t);
+	binding *b;
+	const mock_resp *r = mocked(ms, t, &b);
+	const cJSON *resp = NULL, *delay;
+	long n;
+	int i;
+
 	if (!r) {
 		if (ms->fallback.start) {
 			ms->fallback.start(ms->fallback.ud, t);
@@ -362,7 +398,7 @@ static void mock_cancel(void *ud, sl_task *t)
 
 sl_task_handler mock_handler(mock_set *ms, sl_task_handler fallback)
 {
-	sl_task_handler h = { mock_start, mock_cancel, ms };
+	sl_task_handler h = { mock_start, mock_cancel, mock_refuse, ms };
 
 	ms->fallback = fallback;
 	return h;

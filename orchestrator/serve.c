@@ -654,8 +654,9 @@ int serve_main(int argc, char **argv)
 	if (!(s.sfn = sfnapi_new(&s)))
 		goto out;
 	s.lam = lamapi_new(&s);
-	/* Mocked states first, the functions behind them. */
+	/* Mocked states first, then activities, the functions behind them. */
 	lambda = lt_handler(s.ws.bridge);
+	lambda = sfnapi_activities(s.sfn, lambda);
 	s.tasks = sfnapi_tasks(s.sfn, s.mocks ? mock_handler(s.mocks, lambda) : lambda);
 	ex_engine_set_tasks(s.g, s.tasks);
 

@@ -103,6 +103,18 @@ JSON
 expect "express refuses .waitForTaskToken" 2 "$BIN" run --definition "$T/cb.json" --type EXPRESS
 grepcheck "express diagnostic" "$T/err" "SCHEMA_VALIDATION_FAILED: Express state machine does not support '.waitForTaskToken' service integration  at /States/P/Branches\[0\]/States/T/Resource"
 
+# --- activities: no workers under run; mocks answer them, with Activity* events
+cat >"$T/act.asl.json" <<'JSON'
+{"StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:Work","End":true}}}
+JSON
+cat >"$T/act-mocks.json" <<'JSON'
+{"StateMachines":{"act":{"TestCases":{"Done":{"Work":"R"}}}},"MockedResponses":{"R":{"0":{"Return":{"worked":true}}}}}
+JSON
+expect "activity without serve" 1 "$BIN" run --definition "$T/act.asl.json" --json
+jcheck "activity without serve: cause" 'j["error"] == "States.Runtime" and j["cause"].startswith("The activity arn:aws:states:us-east-1:123456789012:activity:Work does not exist. steplocal: activities are created and worked under `steplocal serve`")'
+expect "activity mocked" 0 "$BIN" run --definition "$T/act.asl.json" --mock-config "$T/act-mocks.json" --test-case Done --history
+jcheck "activity mocked: events" '[e["type"] for e in j["events"]][2:5] == ["ActivityScheduled", "ActivityStarted", "ActivitySucceeded"] and j["events"][2]["activityScheduledEventDetails"]["resource"].endswith(":activity:Work")'
+
 # --- validate: every problem, AWS's response shape
 expect "validate invalid" 2 "$BIN" validate "$T/broken.json"
 jcheck "validate FAIL" 'j["result"] == "FAIL" and j["truncated"] is False and len(j["diagnostics"]) == 2'

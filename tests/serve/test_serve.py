@@ -916,6 +916,123 @@ class J_EventInvocations(unittest.TestCase):
         self.assertEqual(self.attempts("throttled", 1), 1)
 
 
+# ---- activities ----
+
+def activity_machine(name, activity_arn, **extra):
+    state = {"Type": "Task", "Resource": activity_arn, "End": True}
+    state.update(extra)
+    return create(name, {"StartAt": "ActivityTask", "States": {"ActivityTask": state}})
+
+
+def events(arn):
+    return [(e["type"], e["id"], e["previousEventId"])
+            for e in sfn().get_execution_history(executionArn=arn)["events"]]
+
+
+def details(arn, type_):
+    for e in sfn().get_execution_history(executionArn=arn)["events"]:
+        if e["type"] == type_:
+            return e[type_[0].lower() + type_[1:] + "EventDetails"]
+    raise AssertionError("no %s event" % type_)
+
+
+class K_Activities(unittest.TestCase):
+    def test_registry(self):
+        a = sfn().create_activity(name="Registry")
+        self.assertRegex(a["activityArn"], r"^arn:aws:states:us-east-1:\d{12}:activity:Registry$")
+        self.assertEqual(sfn().create_activity(name="Registry")["activityArn"], a["activityArn"])
+        d = sfn().describe_activity(activityArn=a["activityArn"])
+        self.assertEqual((d["name"], d["activityArn"]), ("Registry", a["activityArn"]))
+        self.assertIn(a["activityArn"], [x["activityArn"] for x in sfn().list_activities()["activities"]])
+        self.assertIn("Registry", [x["name"] for x in aws("stepfunctions", "list-activities")["activities"]])
+        with self.assertRaises(sfn().exceptions.InvalidName):
+            sfn().create_activity(name="bad name")
+        sfn().delete_activity(activityArn=a["activityArn"])
+        sfn().delete_activity(activityArn=a["activityArn"])       # gone already: still fine
+        for call in (lambda: sfn().describe_activity(activityArn=a["activityArn"]),
+                     lambda: sfn().get_activity_task(activityArn=a["activityArn"])):
+            with self.assertRaises(sfn().exceptions.ActivityDoesNotExist):
+                call()
+        with self.assertRaises(sfn().exceptions.InvalidArn):
+            sfn().get_activity_task(activityArn=SM + "Pass")
+
+    def test_worker_waiting_then_success(self):
+        import threading
+        act = sfn().create_activity(name="Waiting")["activityArn"]
+        got = {}
+        t = threading.Thread(target=lambda: got.update(
+            sfn().get_activity_task(activityArn=act, workerName="worker-1")))
+        t.start()
+        time.sleep(0.3)                   # the worker is polling first
+        arn = activity_machine("ActivityFlow", act)
+        x = sfn().start_execution(stateMachineArn=arn, input='{"Value1":"Hello","Value2":"World"}')["executionArn"]
+        t.join(30)
+        self.assertEqual(json.loads(got["input"]), {"Value1": "Hello", "Value2": "World"})
+        sfn().send_task_success(taskToken=got["taskToken"], output='{"done":1}')
+        d = wait_done(x)
+        self.assertEqual((d["status"], d["output"]), ("SUCCEEDED", '{"done":1}'))
+        # AWS's events and chaining (localstack's recording of AWS).
+        self.assertEqual(events(x), [
+            ("ExecutionStarted", 1, 0), ("TaskStateEntered", 2, 0), ("ActivityScheduled", 3, 2),
+            ("ActivityStarted", 4, 3), ("ActivitySucceeded", 5, 4), ("TaskStateExited", 6, 5),
+            ("ExecutionSucceeded", 7, 6)])
+        sched = details(x, "ActivityScheduled")
+        self.assertEqual((sched["resource"], json.loads(sched["input"])),
+                         (act, {"Value1": "Hello", "Value2": "World"}))
+        self.assertEqual(details(x, "ActivityStarted"), {"workerName": "worker-1"})
+        self.assertEqual(details(x, "ActivitySucceeded")["output"], '{"done":1}')
+
+    def test_task_queued_then_failure(self):
+        act = sfn().create_activity(name="Queued")["activityArn"]
+        arn = activity_machine("ActivityFails", act, TimeoutSeconds=60, HeartbeatSeconds=10)
+        x = sfn().start_execution(stateMachineArn=arn, input='{"a":1}')["executionArn"]
+        time.sleep(0.2)
+        got = sfn().get_activity_task(activityArn=act)     # taken at once, no worker name
+        self.assertEqual(json.loads(got["input"]), {"a": 1})
+        sfn().send_task_heartbeat(taskToken=got["taskToken"])
+        sfn().send_task_failure(taskToken=got["taskToken"], error="Programmatic Error", cause="it broke")
+        d = wait_done(x)
+        self.assertEqual((d["status"], d["error"], d["cause"]), ("FAILED", "Programmatic Error", "it broke"))
+        self.assertEqual(events(x), [
+            ("ExecutionStarted", 1, 0), ("TaskStateEntered", 2, 0), ("ActivityScheduled", 3, 2),
+            ("ActivityStarted", 4, 3), ("ActivityFailed", 5, 4), ("ExecutionFailed", 6, 5)])
+        sched = details(x, "ActivityScheduled")
+        self.assertEqual((sched["timeoutInSeconds"], sched["heartbeatInSeconds"]), (60, 10))
+        self.assertEqual(details(x, "ActivityStarted"), {})
+        self.assertEqual(details(x, "ActivityFailed"), {"error": "Programmatic Error", "cause": "it broke"})
+
+    def test_deleted_activity(self):
+        act = sfn().create_activity(name="Deleted")["activityArn"]
+        sfn().delete_activity(activityArn=act)
+        x = sfn().start_execution(stateMachineArn=activity_machine("ActivityGone", act))["executionArn"]
+        d = wait_done(x)
+        self.assertEqual((d["status"], d["error"], d["cause"]), (
+            "FAILED", "States.Runtime", "An error occurred while executing the state 'ActivityTask' "
+            "(entered at the event id #2). The activity %s does not exist." % act))
+        self.assertEqual([e[0] for e in events(x)], ["ExecutionStarted", "TaskStateEntered", "ExecutionFailed"])
+
+    def test_no_worker_times_out(self):
+        act = sfn().create_activity(name="Unattended")["activityArn"]
+        x = sfn().start_execution(stateMachineArn=activity_machine(
+            "ActivityTimeout", act, TimeoutSeconds=1))["executionArn"]
+        d = wait_done(x)
+        self.assertEqual((d["status"], d["error"]), ("FAILED", "States.Timeout"))
+        self.assertEqual([e[0] for e in events(x)][2:], ["ActivityScheduled", "ActivityTimedOut", "ExecutionFailed"])
+        # The task left the queue with its timeout: a worker finds nothing
+        # (--wait-scale shortens the 60 s poll; here a server at 0.02).
+        proc, url, log = start_extra_server(["--wait-scale", "0.02"])
+        try:
+            c = boto3.client("stepfunctions", endpoint_url=url, region_name=REGION,
+                             config=Config(retries={"total_max_attempts": 1}, read_timeout=30))
+            a2 = c.create_activity(name="Idle")["activityArn"]
+            t0 = time.time()
+            r = c.get_activity_task(activityArn=a2, workerName="w")
+            self.assertNotIn("taskToken", r)
+            self.assertLess(time.time() - t0, 10)
+        finally:
+            stop_extra_server(proc)
+
+
 class Z_LeftRunning(unittest.TestCase):
     """Work still pending when the server is stopped (the shutdown check follows)."""
 
