@@ -33,6 +33,7 @@ ORCH_SRCS := \
 	orchestrator/exec.c \
 	orchestrator/mock.c \
 	orchestrator/activity.c \
+	orchestrator/teststate.c \
 	orchestrator/evloop.c \
 	orchestrator/lambda_task.c \
 	orchestrator/fsutil.c \

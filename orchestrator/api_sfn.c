@@ -11,6 +11,7 @@
 
 #include "activity.h"
 #include "limits.h"
+#include "teststate.h"
 #include "xalloc.h"
 
 #define SFN_CTYPE          "application/x-amz-json-1.0"
@@ -58,10 +59,21 @@ typedef struct poll_wait {
 	int linked;               /* in sfnapi's waits (it waited) */
 } poll_wait;
 
+/* A TestState request waiting for its state to run. */
+typedef struct test_wait {
+	struct test_wait *next;
+	sfnapi *a;
+	struct evhttp_request *req;
+	ts_run *run;
+	sl_exec *x;
+	int done;                 /* the answer is scheduled */
+} test_wait;
+
 struct sfnapi {
 	sv_server *s;
 	act_reg *acts;
 	poll_wait *waits;
+	test_wait *tests;
 	sm_rec *sms;              /* in creation order */
 	ex_rec *execs;            /* running ones, and the newest closed standard ones */
 	int retiring;             /* a retire pass is scheduled */
@@ -70,6 +82,8 @@ struct sfnapi {
 	char **tokens;            /* every task token issued (open addressing) */
 	size_t ntokens, tcap;
 };
+
+static void test_answer(evutil_socket_t fd, short what, void *arg);
 
 /* One request being answered. */
 typedef struct sfn_call {
@@ -343,31 +357,6 @@ static sm_rec *sm_add(sfnapi *a, const char *name, asl_machine *m, const char *d
 	return r;
 }
 
-/* "Invalid State Machine Definition: '<CODE>: <message> at <location>, ...'"
- * (docs/aws-behaviour.md 3.4); owned. */
-static char *invalid_definition(const diags *d)
-{
-	size_t len = 64, n = 0;
-	char *s;
-	int i;
-
-	for (i = 0; i < d->n; i++)
-		len += strlen(d->v[i].code) + strlen(d->v[i].message) +
-			(d->v[i].location ? strlen(d->v[i].location) : 0) + 8;
-	s = xmalloc(len);
-	n += (size_t)snprintf(s + n, len - n, "Invalid State Machine Definition: '");
-	for (i = 0; i < d->n; i++) {
-		if (strcmp(d->v[i].severity, "ERROR") != 0)
-			continue;
-		n += (size_t)snprintf(s + n, len - n, "%s%s: %s%s%s", n > 36 ? ", " : "",
-				      d->v[i].code, d->v[i].message,
-				      d->v[i].location ? " at " : "",
-				      d->v[i].location ? d->v[i].location : "");
-	}
-	snprintf(s + n, len - n, "'");
-	return s;
-}
-
 /* Compiles definition text for a state machine of the given type, or
  * answers InvalidDefinition. */
 static asl_machine *load_definition(sfn_call *c, const char *def, int express)
@@ -386,7 +375,7 @@ static asl_machine *load_definition(sfn_call *c, const char *def, int express)
 		m = NULL;
 	}
 	if (!m) {
-		char *msg = invalid_definition(&d);
+		char *msg = diag_invalid_definition(&d);
 
 		fail(c, "InvalidDefinition", "%s", msg);
 		free(msg);
@@ -884,8 +873,16 @@ void sfnapi_observe(void *ud, const sl_exec *x, const hist_event *e)
 	ex_rec *r;
 	struct timeval now = { 0, 0 };
 
+	test_wait *w;
+
 	if (a->s->stopping || e->type < EV_EXECUTION_SUCCEEDED || e->type > EV_EXECUTION_TIMED_OUT)
 		return;
+	for (w = a->tests; w; w = w->next)
+		if (w->x == x && !w->done) {
+			w->done = 1;
+			event_base_once(a->s->base, -1, EV_TIMEOUT, test_answer, w, &now);
+			return;
+		}
 	for (r = a->execs; a->nsync && r; r = r->next)
 		if (r->x == x && r->sync)
 			event_base_once(a->s->base, -1, EV_TIMEOUT, sync_answer, r, &now);
@@ -1347,6 +1344,78 @@ static void do_get_activity_task(sfn_call *c)
 	c->a->waits = w;
 }
 
+/* ---- TestState ---- */
+
+static void test_answer(evutil_socket_t fd, short what, void *arg)
+{
+	test_wait *w = arg, **p;
+
+	(void)fd;
+	(void)what;
+	for (p = &w->a->tests; *p != w; p = &(*p)->next)
+		;
+	*p = w->next;
+	if (!w->a->s->stopping)
+		sv_reply_json(w->a->s, w->req, 200, SFN_CTYPE, ts_response(w->run));
+	ex_free(w->x);
+	ts_free(w->run);
+	free(w);
+}
+
+static void do_test_state(sfn_call *c)
+{
+	static const char *const levels[] = { "INFO", "DEBUG", "TRACE", NULL };
+	static const char *const modes[] = { "STRICT", "PRESENT", "NONE", NULL };
+	ts_request rq = { 0 };
+	const cJSON *rs = js_get(c->in, "revealSecrets"), *mock = js_get(c->in, "mock");
+	const cJSON *cfg = js_get(c->in, "stateConfiguration"), *fvm;
+	const char *code, *mode;
+	char *msg = NULL;
+	test_wait *w;
+	ts_run *run;
+
+	if (arg_str(c, "definition", 1, &rq.definition) || arg_str(c, "roleArn", 0, &rq.role_arn) ||
+	    arg_str(c, "input", 0, &rq.input) ||
+	    arg_enum(c, "inspectionLevel", levels, &rq.inspection_level) ||
+	    arg_str(c, "variables", 0, &rq.variables) || arg_str(c, "stateName", 0, &rq.state_name) ||
+	    arg_str(c, "context", 0, &rq.context))
+		return;
+	if ((rs && !cJSON_IsBool(rs)) || (mock && !cJSON_IsObject(mock)) ||
+	    (cfg && !cJSON_IsObject(cfg)))
+		return fail(c, "SerializationException", "Unexpected value for member '%s'",
+			    rs && !cJSON_IsBool(rs) ? "revealSecrets" : mock && !cJSON_IsObject(mock) ?
+			    "mock" : "stateConfiguration");
+	fvm = js_get(mock, "fieldValidationMode");
+	mode = cJSON_IsString(fvm) ? fvm->valuestring : NULL;
+	if (fvm) {
+		int i;
+
+		for (i = 0; mode && modes[i] && strcmp(mode, modes[i]); i++)
+			;
+		if (!mode || !modes[i])
+			return fail(c, "ValidationException", "1 validation error detected: Value '%s' at "
+				    "'mock.fieldValidationMode' failed to satisfy constraint: Member must "
+				    "satisfy enum value set: [STRICT, PRESENT, NONE]", mode ? mode : "");
+	}
+	rq.reveal_secrets = cJSON_IsTrue(rs);
+	rq.mock = mock;
+	rq.config = cfg;
+	if (!(run = ts_prepare(&rq, &code, &msg))) {
+		fail(c, code, "%s", msg);
+		free(msg);
+		return;
+	}
+	w = xcalloc(1, sizeof *w);
+	w->a = c->a;
+	w->req = c->req;
+	w->run = run;
+	w->next = c->a->tests;
+	c->a->tests = w;
+	/* The answer waits for the end of the run (sfnapi_observe). */
+	w->x = ts_start(run, c->a->s->g, c->a->s->region, c->a->s->account);
+	loop_kick(c->a->s->loop);
+}
+
 /* ---- tags ---- */
 
 static sm_rec *tagged(sfn_call *c)
@@ -1446,6 +1515,7 @@ static const struct action {
 	{ "ListActivities", do_list_activities },
 	{ "DeleteActivity", do_delete_activity },
 	{ "GetActivityTask", do_get_activity_task },
+	{ "TestState", do_test_state },
 };
 
 void sfnapi_handle(sfnapi *a, struct evhttp_request *req, const char *action,
@@ -1589,9 +1659,17 @@ void sfnapi_free(sfnapi *a)
 	for (i = 0; i < a->tcap; i++)
 		free(a->tokens[i]);
 	free(a->tokens);
-	/* Waiting workers' requests went with the HTTP server. */
+	/* Waiting workers' requests went with the HTTP server, TestState
+	 * runs' executions with the engine. */
 	while (a->waits)
 		wait_free(a->waits);
+	while (a->tests) {
+		test_wait *w = a->tests;
+
+		a->tests = w->next;
+		ts_free(w->run);
+		free(w);
+	}
 	act_free(a->acts);
 	free(a);
 }

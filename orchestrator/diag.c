@@ -87,3 +87,26 @@ char *diag_loc_index(const char *loc, int index)
 {
 	return xasprintf("%s[%d]", loc, index);
 }
+
+char *diag_invalid_definition(const diags *d)
+{
+	size_t len = 64, n = 0;
+	char *s;
+	int i;
+
+	for (i = 0; i < d->n; i++)
+		len += strlen(d->v[i].code) + strlen(d->v[i].message) +
+			(d->v[i].location ? strlen(d->v[i].location) : 0) + 8;
+	s = xmalloc(len);
+	n += (size_t)snprintf(s + n, len - n, "Invalid State Machine Definition: '");
+	for (i = 0; i < d->n; i++) {
+		if (strcmp(d->v[i].severity, "ERROR") != 0)
+			continue;
+		n += (size_t)snprintf(s + n, len - n, "%s%s: %s%s%s", n > 36 ? ", " : "",
+				      d->v[i].code, d->v[i].message,
+				      d->v[i].location ? " at " : "",
+				      d->v[i].location ? d->v[i].location : "");
+	}
+	snprintf(s + n, len - n, "'");
+	return s;
+}

@@ -32,6 +32,10 @@ void diag_free(diags *d);
 /* The diagnostics as AWS returns them: {"result":"OK"|"FAIL",
  * "diagnostics":[{"severity","code","message","location"}...]}; owned. */
 cJSON *diag_to_json(const diags *d);
+/* The errors as CreateStateMachine's InvalidDefinition message says them:
+ * "Invalid State Machine Definition: 'CODE: message at /loc, ...'";
+ * owned. */
+char *diag_invalid_definition(const diags *d);
 /* Build "loc/child" and "loc[index]" as new owned strings. */
 char *diag_loc(const char *loc, const char *child);
 char *diag_loc_index(const char *loc, int index);

@@ -150,6 +150,7 @@ struct sl_exec {
 	cJSON *ctx_exec;          /* $$.Execution, built once */
 	cJSON *ctx_sm;            /* $$.StateMachine */
 	unsigned long timeout_seq;
+	ex_test *test;            /* TestState: one state, then the end */
 };
 
 static void step(cursor *c);
@@ -426,6 +427,9 @@ static const cJSON *ctx_get(void *ud)
 
 	if (c->ctx)
 		return c->ctx;
+	/* TestState: the context object given is $$, as it is. */
+	if (x->test && x->test->context)
+		return c->ctx = js_dup(x->test->context);
 	if (!x->ctx_exec) {
 		x->ctx_exec = cJSON_CreateObject();
 		cJSON_AddStringToObject(x->ctx_exec, "Id", x->arn);
@@ -433,8 +437,12 @@ static const cJSON *ctx_get(void *ud)
 				      js_parse(x->input, strlen(x->input), NULL));
 		cJSON_AddItemToObject(x->ctx_exec, "StartTime", iso_node(x->start));
 		cJSON_AddStringToObject(x->ctx_exec, "Name", x->name);
-		cJSON_AddStringToObject(x->ctx_exec, "RoleArn", x->role);
-		cJSON_AddNumberToObject(x->ctx_exec, "RedriveCount", 0);
+		if (x->role)
+			cJSON_AddStringToObject(x->ctx_exec, "RoleArn", x->role);
+		else
+			cJSON_AddNullToObject(x->ctx_exec, "RoleArn");
+		if (!x->test)
+			cJSON_AddNumberToObject(x->ctx_exec, "RedriveCount", 0);
 		x->ctx_sm = cJSON_CreateObject();
 		cJSON_AddStringToObject(x->ctx_sm, "Id", x->sm_arn);
 		cJSON_AddStringToObject(x->ctx_sm, "Name", x->sm_name);
@@ -443,7 +451,8 @@ static const cJSON *ctx_get(void *ud)
 	cJSON_AddItemReferenceToObject(c->ctx, "Execution", x->ctx_exec);
 	cJSON_AddItemReferenceToObject(c->ctx, "StateMachine", x->ctx_sm);
 	st = cJSON_AddObjectToObject(c->ctx, "State");
-	cJSON_AddStringToObject(st, "Name", c->m->states[c->state].name);
+	/* AWS's TestState names every state so. */
+	cJSON_AddStringToObject(st, "Name", x->test ? "StateName" : c->m->states[c->state].name);
 	cJSON_AddItemToObject(st, "EnteredTime", iso_node(c->entered));
 	if (c->m->states[c->state].type != ASL_PASS)
 		cJSON_AddNumberToObject(st, "RetryCount", c->retry_count);
@@ -485,6 +494,42 @@ static jp_env env_for(cursor *c, const cJSON *input)
 	jp_env e = { input, ctx_get, var_get, c };
 
 	return e;
+}
+
+/* ---- TestState ---- */
+
+/* Whether c runs the state a TestState execution tests. */
+static int testing(const cursor *c)
+{
+	return c->x->test && !c->parent;
+}
+
+/* Records a step of the tested state's data flow (inspectionData): v as
+ * compact JSON text. */
+static void inspect(cursor *c, const char *what, const cJSON *v)
+{
+	char *t;
+
+	if (!testing(c) || !c->x->test->inspect || !v)
+		return;
+	t = js_print(v);
+	js_set(c->x->test->inspection, what, cJSON_CreateString(t));
+	free(t);
+}
+
+static void inspect_num(cursor *c, const char *what, double v)
+{
+	if (testing(c) && c->x->test->inspect)
+		js_set(c->x->test->inspection, what, cJSON_CreateNumber(v));
+}
+
+void ex_test_clear(ex_test *t)
+{
+	free(t->error);
+	free(t->cause);
+	cJSON_Delete(t->inspection);
+	t->error = t->cause = NULL;
+	t->inspection = NULL;
 }
 
 /* ---- errors ---- */
@@ -598,6 +643,8 @@ static int finish_output(cursor *c, const asl_state *s, cJSON *result)
 			return state_error(c, &e);
 		}
 	}
+	if (s->type != ASL_CHOICE && s->type != ASL_SUCCEED && (s->type != ASL_MAP || s->result_path))
+		inspect(c, "afterResultPath", c->input);
 	if (s->output_null) {
 		cJSON_Delete(c->input);
 		c->input = cJSON_CreateObject();
@@ -702,6 +749,11 @@ static void transition(cursor *c, int next)
 	cJSON_Delete(c->task_input);
 	c->task_input = NULL;
 	ctx_reset(c);
+	if (testing(c)) {
+		/* TestState reports where the execution would go. */
+		c->x->test->next = next >= 0 ? c->m->states[next].name : NULL;
+		next = -1;
+	}
 	if (next < 0) {
 		cursor_end(c, 1);
 		return;
@@ -1087,6 +1139,8 @@ static void complete_with_result(cursor *c, cJSON *result)
 		c->phase = PH_FAILED;
 		return;
 	}
+	if (s->type == ASL_TASK)
+		inspect(c, "result", result);
 	if (s->result_selector) {
 		sel = apply_tpl(c, s->result_selector, result);
 		cJSON_Delete(result);
@@ -1096,6 +1150,9 @@ static void complete_with_result(cursor *c, cJSON *result)
 		}
 		result = sel;
 	}
+	/* A Map shows only the steps it declares. */
+	if (s->type != ASL_MAP || s->result_selector)
+		inspect(c, "afterResultSelector", result);
 	if (apply_assign(c, s->assign, result)) {
 		cJSON_Delete(result);
 		c->phase = PH_FAILED;
@@ -1684,6 +1741,7 @@ static void enter_state(cursor *c)
 	if (s->type == ASL_FAIL) {
 		char *err = NULL, *cause = NULL;
 
+		inspect(c, "afterInputPath", c->input);
 		if (fail_string(c, &s->error, "ErrorPath", c->input, &err) ||
 		    fail_string(c, &s->cause, "CausePath", c->input, &cause)) {
 			free(err);
@@ -1698,6 +1756,9 @@ static void enter_state(cursor *c)
 		c->phase = PH_FAILED;
 		return;
 	}
+	/* AWS's TestState shows no afterInputPath for a Pass with Result. */
+	if (s->type != ASL_PASS || !s->result)
+		inspect(c, "afterInputPath", eff);
 	switch (s->type) {
 	case ASL_PASS:
 		if (s->result)
@@ -1712,6 +1773,8 @@ static void enter_state(cursor *c)
 			result = owned ? owned : (eff == c->input ? c->input : js_dup(eff));
 		if (result == owned)
 			owned = NULL;
+		inspect(c, s->result ? "result" : "afterParameters", result);
+		inspect(c, "afterResultSelector", result);
 		if (apply_assign(c, s->assign, result)) {
 			if (result != c->input)
 				cJSON_Delete(result);
@@ -1787,6 +1850,8 @@ static void enter_state(cursor *c)
 			break;
 		}
 		owned = NULL;
+		if (s->type == ASL_TASK)
+			inspect(c, "afterParameters", c->task_input);
 		c->phase = PH_ATTEMPT;
 		break;
 	default:
@@ -1795,10 +1860,73 @@ static void enter_state(cursor *c)
 	cJSON_Delete(owned);
 }
 
+/* TestState's Map: what it reports of the items and limits, and the
+ * failure threshold against stateConfiguration.mapIterationFailureCount.
+ * Returns 0, or -1 with the state failed. */
+static int test_map(cursor *c, const asl_state *s, const cJSON *eff)
+{
+	jp_env env = env_for(c, eff);
+	const cJSON *items = eff;
+	double conc, tc, tp, n;
+	long failures = c->x->test->map_failures;
+	int owned = 0;
+
+	if (s->items_path && jp_eval(s->items_path, &env, &items, &owned)) {
+		path_error(c, s->items_path);
+		c->phase = PH_FAILED;
+		return -1;
+	}
+	inspect(c, "afterItemsPath", items);
+	n = cJSON_IsArray(items) ? cJSON_GetArraySize(items) : 0;
+	if (owned)
+		cJSON_Delete((cJSON *)items);
+	if (num_field(c, &s->max_concurrency, eff, 0, "MaxConcurrency", &conc) ||
+	    num_field(c, &s->tolerated_count, eff, -1, "ToleratedFailureCount", &tc) ||
+	    num_field(c, &s->tolerated_pct, eff, -1, "ToleratedFailurePercentage", &tp)) {
+		c->phase = PH_FAILED;
+		return -1;
+	}
+	inspect_num(c, "maxConcurrency", conc);
+	if (tc >= 0)
+		inspect_num(c, "toleratedFailureCount", tc);
+	if (tp >= 0)
+		inspect_num(c, "toleratedFailurePercentage", tp);
+	if (failures >= 0 && ((tc >= 0 && failures > tc) || (tp >= 0 && failures * 100.0 > tp * n))) {
+		aslerr_set(&c->err, ERR_EXCEED_TOLERATED,
+			   "The specified tolerated failure threshold was exceeded");
+		c->phase = PH_FAILED;
+		return -1;
+	}
+	return 0;
+}
+
+/* TestState with a mock: the state's result, or its error, as given. */
+static void test_mock(cursor *c, const asl_state *s)
+{
+	ex_test *t = c->x->test;
+
+	if (s->type == ASL_MAP && test_map(c, s, c->task_input))
+		return;
+	if (t->mock_error) {
+		aslerr_set(&c->err, t->mock_error, "%s", t->mock_cause ? t->mock_cause : "");
+		if (!t->mock_cause) {
+			free(c->err.cause);
+			c->err.cause = NULL;
+		}
+		c->phase = PH_FAILED;
+		return;
+	}
+	complete_with_result(c, js_dup(t->mock_result));
+}
+
 static void attempt(cursor *c)
 {
 	const asl_state *s = &c->m->states[c->state];
 
+	if (testing(c) && (c->x->test->mock_result || c->x->test->mock_error)) {
+		test_mock(c, s);
+		return;
+	}
 	switch (s->type) {
 	case ASL_TASK:
 		task_attempt(c);
@@ -1852,6 +1980,24 @@ static void fail_state(cursor *c)
 
 		if (!error_matches(r->errors, r->nerrors, error, s->type == ASL_TASK))
 			continue;
+		if (testing(c)) {
+			/* TestState does not retry: it says the state would be
+			 * retried, after what backoff (no jitter), given how many
+			 * retries already happened; when they are used up, Catch
+			 * may still take the error. */
+			ex_test *t = c->x->test;
+
+			t->retry_index = k;
+			if (t->retrier_retry_count >= r->max_attempts)
+				break;
+			delay = r->interval * pow(r->backoff, t->retrier_retry_count);
+			if (r->max_delay > 0 && delay > r->max_delay)
+				delay = r->max_delay;
+			t->backoff = delay;
+			t->status = EXT_RETRIABLE;
+			cursor_end(c, 0);
+			return;
+		}
 		if (c->retries[k] >= r->max_attempts)
 			break;
 		delay = r->interval * pow(r->backoff, c->retries[k]);
@@ -1893,6 +2039,14 @@ static void fail_state(cursor *c)
 		cJSON_AddStringToObject(eo, "Error", error);
 		if (c->err.cause)
 			cJSON_AddStringToObject(eo, "Cause", c->err.cause);
+		if (testing(c)) {
+			ex_test *t = c->x->test;
+
+			t->status = EXT_CAUGHT_ERROR;
+			t->catch_index = k;
+			t->error = xstrdup(error);
+			t->cause = c->err.cause ? xstrdup(c->err.cause) : NULL;
+		}
 		aslerr_clear(&c->err);
 		if (apply_assign(c, h->assign, eo)) {
 			cJSON_Delete(eo);
@@ -2305,7 +2459,7 @@ sl_exec *ex_start(sl_engine *g, asl_machine *m, const sl_exec_opts *o, cJSON *in
 	x->sm_arn = xasprintf("arn:aws:states:%s:%s:stateMachine:%s", region, acct, x->sm_name);
 	x->arn = xasprintf("arn:aws:states:%s:%s:%s:%s:%s", region, acct,
 			   o->express ? "express" : "execution", x->sm_name, x->name);
-	x->role = o->role_arn ? xstrdup(o->role_arn) :
+	x->role = o->role_arn ? xstrdup(o->role_arn) : o->test ? NULL :
 		xasprintf("arn:aws:iam::%s:role/StepFunctionsRole", acct);
 	if (!input)
 		input = cJSON_CreateObject();
@@ -2319,10 +2473,25 @@ sl_exec *ex_start(sl_engine *g, asl_machine *m, const sl_exec_opts *o, cJSON *in
 	g->execs = x;
 	g->running++;
 	x->root = cursor_new(x, m, input, NULL);
+	if ((x->test = o->test)) {
+		ex_test *t = x->test;
+		int i;
+
+		t->status = EXT_SUCCEEDED;
+		t->next = NULL;
+		t->retry_index = t->catch_index = -1;
+		t->backoff = 0;
+		t->inspection = t->inspect ? cJSON_CreateObject() : NULL;
+		for (i = 0; t->state && i < m->nstates; i++)
+			if (strcmp(m->states[i].name, t->state) == 0)
+				x->root->state = i;
+		if (t->variables)
+			x->root->vars = js_dup(t->variables);
+	}
 	e = emit(x->root, EV_EXECUTION_STARTED);
 	if (x->keep || g->o.observer)
 		e->data = xstrdup(x->input);
-	e->resource = xstrdup(x->role);
+	e->resource = x->role ? xstrdup(x->role) : NULL;
 	done_event(x->root, e);
 	x->root->last = 0; /* AWS: the first state's Entered has previousEventId 0 */
 	if (m->timeout_seconds > 0 || o->express) {

@@ -85,6 +85,39 @@ int ex_engine_poll(sl_engine *g, double *next_due);
 /* The engine's current time, seconds since the epoch. */
 double ex_engine_now(const sl_engine *g);
 
+/* TestState: an execution that runs one state and ends after it, as
+ * AWS's TestState API runs a state (api_sfn.c, teststate.c).  The caller
+ * fills the inputs and keeps the struct alive while the execution runs;
+ * the engine fills the outcome, then the caller calls ex_test_clear. */
+typedef enum ex_test_status {
+	EXT_SUCCEEDED, EXT_FAILED, EXT_RETRIABLE, EXT_CAUGHT_ERROR,
+} ex_test_status;
+
+typedef struct ex_test {
+	/* in */
+	const char *state;              /* the state to run; the StartAt if NULL */
+	int retrier_retry_count;        /* stateConfiguration.retrierRetryCount */
+	long map_failures;              /* stateConfiguration.mapIterationFailureCount; -1 */
+	const cJSON *context;           /* $$ as given (borrowed), or NULL */
+	const cJSON *variables;         /* variables at entry (borrowed), or NULL */
+	const cJSON *mock_result;       /* a Task's, Map's or Parallel's result (borrowed) */
+	const char *mock_error;         /* or its error, and cause (may be NULL) */
+	const char *mock_cause;
+	int inspect;                    /* fill inspection (DEBUG, TRACE) */
+	/* out */
+	ex_test_status status;
+	const char *next;               /* the next state's name (borrowed from the
+					 * machine), or NULL: End, or a failure */
+	int retry_index, catch_index;   /* errorDetails; -1 when none */
+	double backoff;                 /* RETRIABLE: retryBackoffIntervalSeconds */
+	char *error, *cause;            /* CAUGHT_ERROR: what was caught (owned) */
+	cJSON *inspection;              /* {"afterInputPath": "<JSON text>", ...,
+					 * "maxConcurrency": N} (owned) */
+} ex_test;
+
+/* Frees what the engine put in t. */
+void ex_test_clear(ex_test *t);
+
 typedef struct sl_exec_opts {
 	const char *name;               /* execution name; generated if NULL */
 	const char *state_machine_name; /* "StateMachine" if NULL */
@@ -95,6 +128,7 @@ typedef struct sl_exec_opts {
 	const char *input_text;         /* the input as the caller wrote it, kept
 					 * verbatim as AWS does; printed if NULL */
 	int keep_history;
+	ex_test *test;                  /* TestState (borrowed), or NULL */
 } sl_exec_opts;
 
 /* Starts an execution of m (a reference is taken) with input (taken; the

@@ -1033,6 +1033,177 @@ class K_Activities(unittest.TestCase):
             stop_extra_server(proc)
 
 
+# ---- TestState (AWS's recordings: docs/aws-behaviour.md section 7) ----
+
+def test_state(**kw):
+    r = SERVER["sfn_sync"].test_state(**kw)      # TestState has the sync- host prefix too
+    r.pop("ResponseMetadata", None)
+    return r
+
+
+def test_state_error(**kw):
+    with unittest.TestCase().assertRaises(sfn().exceptions.ClientError) as cm:
+        SERVER["sfn_sync"].test_state(**kw)
+    e = cm.exception.response["Error"]
+    return e["Code"], e["Message"]
+
+
+ECHO_ARN = "arn:aws:lambda:us-east-1:123456789012:function:Echo"
+RETRY = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+         "Parameters": {"FunctionName": "foo", "Payload": "bar"},
+         "Retry": [{"ErrorEquals": ["MockException"], "IntervalSeconds": 1, "MaxAttempts": 5, "BackoffRate": 2.0}],
+         "End": True}
+MOCK_ERROR = {"errorOutput": {"error": "MockException", "cause": "Mock the cause of the error."}}
+MAP = {"Type": "Map", "ItemsPath": "$.Values", "ToleratedFailureCount": 1,
+       "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": True}}},
+       "Catch": [{"ErrorEquals": ["States.ExceedToleratedFailureThreshold"], "Next": "HandleThreshold"}],
+       "End": True}
+
+
+class L_TestState(unittest.TestCase):
+    def test_pass(self):
+        d = json.dumps({"Type": "Pass", "End": True})
+        self.assertEqual(test_state(definition=d, input='{"Value":"HelloWorld"}'),
+                         {"output": '{"Value":"HelloWorld"}', "status": "SUCCEEDED"})
+        r = test_state(definition=d, input='{"Value":"HelloWorld"}', inspectionLevel="DEBUG")
+        self.assertEqual(r["inspectionData"], dict.fromkeys(
+            ["input", "afterInputPath", "afterParameters", "afterResultSelector", "afterResultPath"],
+            '{"Value":"HelloWorld"}'))
+        r = test_state(definition=json.dumps({"Type": "Pass", "Result": {"k": "v"}, "End": True}),
+                       input='{"Value": "HelloWorld"}', inspectionLevel="TRACE")
+        self.assertEqual(r["inspectionData"], {"input": '{"Value": "HelloWorld"}', "result": '{"k":"v"}',
+                                               "afterResultSelector": '{"k":"v"}', "afterResultPath": '{"k":"v"}'})
+        io = {"Type": "Pass", "InputPath": "$.initialData",
+              "Parameters": {"staticValue": "some value", "inputValue.$": "$.fieldFromInput"},
+              "ResultPath": "$.modifiedData", "Next": "Another State"}
+        r = test_state(definition=json.dumps(io), inspectionLevel="DEBUG",
+                       input='{"initialData":{"fieldFromInput":"x","otherField":"o"},"u":1}')
+        self.assertEqual((r["status"], r["nextState"]), ("SUCCEEDED", "Another State"))
+        self.assertEqual(r["inspectionData"]["afterInputPath"], '{"fieldFromInput":"x","otherField":"o"}')
+        self.assertEqual(r["inspectionData"]["afterParameters"], '{"staticValue":"some value","inputValue":"x"}')
+        self.assertEqual(json.loads(r["output"])["modifiedData"], {"staticValue": "some value", "inputValue": "x"})
+
+    def test_choice_and_fail(self):
+        choice = {"Type": "Choice", "Default": "Other",
+                  "Choices": [{"Variable": "$.value", "NumericGreaterThanEquals": 20, "Next": "ValueInTwenties"}]}
+        r = test_state(definition=json.dumps(choice), input='{"type":"Private","value":22}', inspectionLevel="DEBUG")
+        self.assertEqual((r["nextState"], r["status"], sorted(r["inspectionData"])),
+                         ("ValueInTwenties", "SUCCEEDED", ["afterInputPath", "input"]))
+        self.assertEqual(test_state(definition=json.dumps(choice), input='{"value":2}')["nextState"], "Other")
+        r = test_state(definition=json.dumps({"Type": "Fail", "Error": "SomeFailure", "Cause": "why"}))
+        self.assertEqual(r, {"error": "SomeFailure", "cause": "why", "status": "FAILED"})
+
+    def test_task_for_real(self):
+        d = json.dumps({"Type": "Task", "Resource": ECHO_ARN, "End": True})
+        self.assertEqual(test_state_error(definition=d), (
+            "ValidationException", "RoleArn must be specified when testing a Task state"))
+        r = test_state(definition=d, roleArn=ROLE, input='{"a":1}', inspectionLevel="DEBUG")
+        self.assertEqual((r["status"], r["output"], r["inspectionData"]["result"]),
+                         ("SUCCEEDED", '{"a":1}', '{"a":1}'))
+        # The same through the aws CLI (AWS_DISABLE_HOST_PREFIX_INJECTION turns off "sync-").
+        out = subprocess.run(["aws", "--endpoint-url", SERVER["url"], "--output", "json", "stepfunctions",
+                              "test-state", "--definition", d, "--role-arn", ROLE, "--input", '{"cli":true}'],
+                             capture_output=True, text=True, timeout=60,
+                             env=dict(os.environ, AWS_DISABLE_HOST_PREFIX_INJECTION="true"))
+        self.assertEqual(json.loads(out.stdout), {"output": '{"cli":true}', "status": "SUCCEEDED"}, out.stderr)
+
+    def test_retry(self):
+        r = test_state(definition=json.dumps(RETRY), mock=MOCK_ERROR, inspectionLevel="DEBUG",
+                       stateConfiguration={"retrierRetryCount": 4})
+        self.assertEqual((r["status"], r["error"], r["cause"], "output" in r, "nextState" in r),
+                         ("RETRIABLE", "MockException", "Mock the cause of the error.", False, False))
+        self.assertEqual(r["inspectionData"]["errorDetails"], {"retryBackoffIntervalSeconds": 16, "retryIndex": 0})
+        r = test_state(definition=json.dumps(RETRY), mock=MOCK_ERROR, inspectionLevel="DEBUG",
+                       stateConfiguration={"retrierRetryCount": 5})
+        self.assertEqual((r["status"], r["inspectionData"]["errorDetails"]), ("FAILED", {"retryIndex": 0}))
+        r = test_state(definition=json.dumps(RETRY), mock=MOCK_ERROR)
+        self.assertEqual(r, {"error": "MockException", "cause": "Mock the cause of the error.", "status": "RETRIABLE"})
+
+    def test_catch(self):
+        d = json.dumps({"Type": "Task", "Resource": ECHO_ARN, "Next": "Other", "Catch": [
+            {"ErrorEquals": ["Lambda.TooManyRequestsException"], "ResultPath": "$.error", "Next": "HandleThrottling"}]})
+        r = test_state(definition=d, input='{"data": "value"}', inspectionLevel="DEBUG",
+                       mock={"errorOutput": {"error": "Lambda.TooManyRequestsException", "cause": "Rate exceeded"}})
+        self.assertEqual((r["status"], r["nextState"], r["error"], r["cause"]),
+                         ("CAUGHT_ERROR", "HandleThrottling", "Lambda.TooManyRequestsException", "Rate exceeded"))
+        self.assertEqual(json.loads(r["output"]), {"data": "value", "error": {
+            "Error": "Lambda.TooManyRequestsException", "Cause": "Rate exceeded"}})
+        self.assertEqual(r["inspectionData"]["errorDetails"], {"catchIndex": 0})
+        r = test_state(definition=d, mock={"result": '{"ok": true}'})
+        self.assertEqual(r, {"output": '{"ok":true}', "nextState": "Other", "status": "SUCCEEDED"})
+
+    def test_map(self):
+        r = test_state(definition=json.dumps(MAP), input='{"Values":["first","second","third"]}',
+                       mock={"result": "[1, 1, 1]"}, inspectionLevel="DEBUG")
+        self.assertEqual((r["status"], json.loads(r["output"])), ("SUCCEEDED", [1, 1, 1]))
+        self.assertEqual(r["inspectionData"], {
+            "input": '{"Values":["first","second","third"]}', "afterInputPath": '{"Values":["first","second","third"]}',
+            "afterItemsPath": '["first","second","third"]', "maxConcurrency": 0, "toleratedFailureCount": 1})
+        r = test_state(definition=json.dumps(MAP), input='{"Values":[1,2,3]}', mock={"result": "[0, 0, 1]"},
+                       stateConfiguration={"mapIterationFailureCount": 2})
+        self.assertEqual((r["status"], r["error"], r["cause"], r["nextState"]), (
+            "CAUGHT_ERROR", "States.ExceedToleratedFailureThreshold",
+            "The specified tolerated failure threshold was exceeded", "HandleThreshold"))
+
+    def test_state_of_a_state_machine(self):
+        sm = {"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Next": "M"},
+            "M": {"Type": "Map", "End": True, "ItemProcessor": {"StartAt": "HandleItem", "States": {
+                "HandleItem": {"Type": "Pass", "Parameters": {"v.$": "$var", "c.$": "$$.Execution.Name"},
+                               "Next": "Last"},
+                "Last": {"Type": "Succeed"}}}}}}
+        r = test_state(definition=json.dumps(sm), stateName="HandleItem", variables='{"var": 7}',
+                       inspectionLevel="DEBUG")
+        self.assertEqual((r["nextState"], json.loads(r["output"])["v"], r["inspectionData"]["variables"]),
+                         ("Last", 7, '{"var": 7}'))
+        self.assertEqual(test_state_error(definition=json.dumps(sm), stateName="dne"),
+                         ("ValidationException", "State not found in definition"))
+        # A context object given is $$ as it is.
+        d = json.dumps({"Type": "Task", "Resource": ECHO_ARN, "Parameters": {"c.$": "$$"}, "End": True})
+        r = test_state(definition=d, context='{"Execution": {"Name": "mine"}}', mock={"result": "{}"},
+                       inspectionLevel="DEBUG")
+        self.assertEqual(json.loads(r["inspectionData"]["afterParameters"]), {"c": {"Execution": {"Name": "mine"}}})
+
+    def test_refusals(self):
+        one = json.dumps({"Type": "Pass", "End": True})
+        task = json.dumps({"Type": "Task", "Resource": ECHO_ARN, "End": True})
+        par = json.dumps({"Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}}]})
+        cases = [
+            (dict(definition=json.dumps(MAP)), ("InvalidDefinition", "TestState API does not support Map or "
+             "Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]")),
+            (dict(definition=one, mock={"result": "{}"}),
+             ("ValidationException", "State type 'Pass' is not supported when a mock is specified")),
+            (dict(definition=task, mock={"result": "{}", "errorOutput": {"error": "E"}}), ("ValidationException",
+             "A test mock should have only one of the following fields: [result, errorOutput].")),
+            (dict(definition=task, mock={"result": "{}"}, revealSecrets=True), ("ValidationException",
+             "TestState does not support RevealSecrets when a mock is specified.")),
+            (dict(definition=task, mock={"result": "{not json"}), ("ValidationException",
+             "Mocked result must be valid JSON")),
+            (dict(definition=json.dumps(MAP), mock={"result": "{}"}), ("ValidationException",
+             "Mocked result must be an array.")),
+            (dict(definition=par, mock={"result": "[1, 2]"}), ("ValidationException",
+             "Mocked result must contain the same number of items as number of Parallel branches.")),
+            (dict(definition=task, mock={"result": "{}"}, context='{"Map": {}}'), ("ValidationException",
+             "Invalid Context object provided: 'Map' field is not supported when mocking a Context object")),
+            (dict(definition=task, mock={"result": "{}"}, context='{"Execution": {"pokemon": 1}}'),
+             ("ValidationException", "Invalid Context object provided: Field 'pokemon' is not allowed")),
+            (dict(definition=task, mock={"result": "{}"}, context='{"Execution": {"Id": 1}}'),
+             ("ValidationException", "Invalid Context object provided: Execution.Id must be a string")),
+            (dict(definition=task, mock={"result": "{}"}, context='{"Task": {"Token": "t"}}'),
+             ("ValidationException", "Invalid Context object provided: Context object contains 'Task' when "
+              "state is not a Task state with a '.sync' or '.waitForTaskToken' service integration pattern")),
+        ]
+        for kw, want in cases:
+            self.assertEqual(test_state_error(**kw), want, kw)
+        code, msg = test_state_error(definition=one, input="{bad")
+        self.assertEqual(code, "InvalidExecutionInput")
+        self.assertTrue(msg.startswith("Invalid State Machine Execution Input: 'Unexpected character"), msg)
+        code, msg = test_state_error(definition='{"Type": "Nope", "End": true}')
+        self.assertEqual(code, "InvalidDefinition")
+        self.assertTrue(msg.startswith("Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED"), msg)
+
+
 class Z_LeftRunning(unittest.TestCase):
     """Work still pending when the server is stopped (the shutdown check follows)."""
 
