@@ -469,8 +469,16 @@ static cJSON *ev_scalar(const tnode *n)
 	if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
 		return cJSON_CreateFalse();
 	if ((isdigit((unsigned char)*s) || ((*s == '-' || *s == '+' || *s == '.') && s[1])) &&
-	    (d = strtod(s, &end), !*end) && strspn(s, "0123456789+-.eE") == strlen(s))
-		return cJSON_CreateNumber(d);
+	    (d = strtod(s, &end), !*end) && strspn(s, "0123456789+-.eE") == strlen(s)) {
+		cJSON *num = cJSON_CreateNumber(d);
+		size_t k = *s == '-', digits = strlen(s + k);
+
+		/* An integer of 16 digits or more keeps them, as js_parse
+		 * keeps a JSON definition's (json.h): a double has 15. */
+		if (digits >= 16 && strspn(s + k, "0123456789") == digits && s[k] != '0')
+			num->valuestring = xstrdup(s);
+		return num;
+	}
 	return cJSON_CreateString(s);
 }
 
@@ -483,6 +491,8 @@ static char *as_text(const cJSON *v)
 	if (cJSON_IsBool(v))
 		return xstrdup(cJSON_IsTrue(v) ? "true" : "false");
 	if (cJSON_IsNumber(v)) {
+		if (v->valuestring)     /* an integer kept exact (ev_scalar) */
+			return xstrdup(v->valuestring);
 		if (js_is_integer(v))
 			return xasprintf("%lld", (long long)v->valuedouble);
 		return xasprintf("%.17g", v->valuedouble);
@@ -556,6 +566,32 @@ static cJSON *str_take(char *s)
 	return v;
 }
 
+static int prop_str(sam_ld *c, const res *r, const char *name, int use_globals, char **out);
+
+/* Fn.Alias and Fn.Version of a function with AutoPublishAlias, for which
+ * SAM publishes version 1 and points the alias at it: their ARNs (a
+ * qualified function ARN), or NULL with the problem reported. */
+static cJSON *published_ref(sam_ld *c, const res *r, const char *nm, const char *what,
+			    const tnode *at, const char *path)
+{
+	char *alias = NULL, *arn;
+	cJSON *v;
+	int got = strcmp(r->type, "AWS::Serverless::Function") ? 0 :
+		prop_str(c, r, "AutoPublishAlias", 1, &alias);
+
+	if (got <= 0) {
+		if (got == 0)
+			bad(c, at, path, "%s.%s: %s has no AutoPublishAlias, so SAM makes no %s for it",
+			    r->id, what, r->id, strcmp(what, "Alias") ? "version" : "alias");
+		return NULL;
+	}
+	arn = fn_arn(c, nm);
+	v = str_take(xasprintf("%s:%s", arn, strcmp(what, "Alias") ? "1" : alias));
+	free(arn);
+	free(alias);
+	return v;
+}
+
 /* The value of Ref name (pseudo parameter, parameter or resource), or
  * NULL with the problem reported at at. */
 static cJSON *ref_value(sam_ld *c, const char *name, const tnode *at, const char *path)
@@ -591,6 +627,17 @@ static cJSON *ref_value(sam_ld *c, const char *name, const tnode *at, const char
 		return js_dup(pm->value);
 	}
 	if (!(r = res_find(c, name))) {
+		const char *dot = strrchr(name, '.');
+
+		/* SAM's Fn.Alias and Fn.Version. */
+		if (dot && (!strcmp(dot, ".Alias") || !strcmp(dot, ".Version"))) {
+			char *id = xstrndup(name, (size_t)(dot - name));
+
+			r = res_find(c, id);
+			free(id);
+			if (r && r->kind == R_FUNCTION)
+				return (nm = res_name(c, r)) ? published_ref(c, r, nm, dot + 1, at, path) : NULL;
+		}
 		bad(c, at, path, "Ref: no parameter or resource is named \"%.100s\"", name);
 		return NULL;
 	}
@@ -628,6 +675,8 @@ static cJSON *getatt_value(sam_ld *c, const char *id, const char *att, const tno
 	if (r->kind == R_FUNCTION) {
 		if (!strcmp(att, "Arn"))
 			return str_take(fn_arn(c, nm));
+		if (!strcmp(att, "Alias") || !strcmp(att, "Version"))   /* ${Fn.Alias} in Fn::Sub */
+			return published_ref(c, r, nm, att, at, path);
 		bad(c, at, path, "Fn::GetAtt: %s is a function: its attribute is Arn, not %.100s",
 		    id, att);
 		return NULL;

@@ -359,6 +359,22 @@ static void test_aliases(void **state)
 	proj_free(p);
 }
 
+/* AutoPublishAlias (in Globals or on the function): !Ref Fn.Alias and
+ * ${Fn.Version} are the qualified ARNs of the alias and of version 1. */
+static void test_published_alias(void **state)
+{
+	sam_info info;
+	proj_project *p = load_ok(SAM "/alias/template.yaml", &info);
+
+	(void)state;
+	assert_definition(sm(p, "Flow"), "{'StartAt':'A','States':{"
+			  "'A':{'Type':'Task','Resource':'" FN_ARN("aliased:live") "','Next':'B'},"
+			  "'B':{'Type':'Task','Resource':'" FN_ARN("Other:1") "','Next':'C'},"
+			  "'C':{'Type':'Task','Resource':'" FN_ARN("Other:prod") "','End':true}}}");
+	sam_info_free(&info);
+	proj_free(p);
+}
+
 static void test_parameter_overrides(void **state)
 {
 	static const char *const ov[] = { "Stage=prod", "Zones=x,y" };
@@ -613,6 +629,9 @@ static const err_case err_cases[] = {
 	{ "getatt_attribute", "getatt-attr.yaml",
 	  E "getatt-attr.yaml:11:17: " VARS "NAME: Fn::GetAtt: ProcessFn is a function: its "
 	  "attribute is Arn, not Name" },
+	{ "alias_without_autopublish", "alias-none.yaml",
+	  E "alias-none.yaml:12:14: " VARS "X: ProcessFn.Alias: ProcessFn has no AutoPublishAlias, "
+	  "so SAM makes no alias for it" },
 	{ "getatt_unknown", "getatt-unknown.yaml",
 	  E "getatt-unknown.yaml:11:16: " VARS "ARN: Fn::GetAtt: no resource is named \"Nothing\"" },
 	{ "importvalue", "importvalue.yaml",
@@ -740,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_condition_skips_resource),
 		cmocka_unit_test(test_layers),
 		cmocka_unit_test(test_aliases),
+		cmocka_unit_test(test_published_alias),
 		cmocka_unit_test(test_parameter_overrides),
 		cmocka_unit_test(test_override_errors),
 		cmocka_unit_test(test_pseudo_parameter_options),
