@@ -490,6 +490,16 @@ sort:
 	free(v);
 }
 
+cJSON *js_number(double d, const char *text)
+{
+	cJSON *v = cJSON_CreateNumber(d);
+	size_t k = text && text[0] == '-', n = text ? strlen(text + k) : 0;
+
+	if (n >= 16 && text[k] != '0' && strspn(text + k, "0123456789") == n)
+		v->valuestring = xstrdup(text);
+	return v;
+}
+
 static cJSON *parse(const char *text, size_t len, size_t *err_off, int keep_duplicates)
 {
 	const char *end = NULL;

@@ -43,6 +43,10 @@ void js_print_file(FILE *out, const cJSON *v, int depth);
  * keep their digits: a number node with a valuestring prints as that text
  * (valuedouble holds the nearest double). */
 cJSON *js_parse(const char *text, size_t len, size_t *err_off);
+/* A number node of value d whose source text (a YAML scalar, say) was
+ * text: an integer of 16 digits or more keeps its digits, as js_parse
+ * keeps them; returns owned. */
+cJSON *js_number(double d, const char *text);
 /* js_parse for definitions: every member is kept as written, so that the
  * validator can report a state named twice in one States object. */
 cJSON *js_parse_source(const char *text, size_t len, size_t *err_off);

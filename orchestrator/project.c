@@ -1126,7 +1126,7 @@ static cJSON *to_json(ld *c, const ynode *at, const ynode *n, const char *path)
 	case YV_INT:
 	case YV_FLOAT:
 		if (num_of(n, &d) == 0)
-			return cJSON_CreateNumber(d);
+			return js_number(d, n->text);
 		bad(c, at, path, "%s has no JSON equivalent", n->text);
 		return NULL;
 	default:

@@ -469,16 +469,8 @@ static cJSON *ev_scalar(const tnode *n)
 	if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
 		return cJSON_CreateFalse();
 	if ((isdigit((unsigned char)*s) || ((*s == '-' || *s == '+' || *s == '.') && s[1])) &&
-	    (d = strtod(s, &end), !*end) && strspn(s, "0123456789+-.eE") == strlen(s)) {
-		cJSON *num = cJSON_CreateNumber(d);
-		size_t k = *s == '-', digits = strlen(s + k);
-
-		/* An integer of 16 digits or more keeps them, as js_parse
-		 * keeps a JSON definition's (json.h): a double has 15. */
-		if (digits >= 16 && strspn(s + k, "0123456789") == digits && s[k] != '0')
-			num->valuestring = xstrdup(s);
-		return num;
-	}
+	    (d = strtod(s, &end), !*end) && strspn(s, "0123456789+-.eE") == strlen(s))
+		return js_number(d, s);   /* an integer of 16 digits or more keeps them */
 	return cJSON_CreateString(s);
 }
 

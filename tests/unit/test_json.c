@@ -132,6 +132,31 @@ static void test_integer_equal_double(void **state)
 	cJSON_Delete(e);
 }
 
+/* Numbers from other sources (YAML scalars) keep long integers too. */
+static void test_js_number(void **state)
+{
+	static const struct { double d; const char *text, *want; } cases[] = {
+		{ 1.2345678901234567e19, "12345678901234567890", "12345678901234567890" },
+		{ -9007199254740992.0, "-9007199254740993", "-9007199254740993" },
+		{ 7, "7", "7" },
+		{ 1e16, "1e16", "1e+16" },                  /* not digits: the double */
+		{ 1.5, "1.5", "1.5" },
+		{ 255, "0x00000000000000ff", "255" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		cJSON *v = js_number(cases[i].d, cases[i].text);
+		char *s = js_print(v);
+
+		assert_string_equal(s, cases[i].want);
+		assert_int_equal(js_printed_size(v), strlen(s));
+		free(s);
+		cJSON_Delete(v);
+	}
+}
+
 /* A later duplicate key replaces the value where the key first stood. */
 static void test_duplicate_keys(void **state)
 {
@@ -195,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_integers_exact),
 		cmocka_unit_test(test_integers_pretty_dup_equal),
 		cmocka_unit_test(test_integer_equal_double),
+		cmocka_unit_test(test_js_number),
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_strict),
 	};
