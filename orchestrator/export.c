@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "fsutil.h"
 #include "sam.h"
 #include "xalloc.h"
 
@@ -166,6 +167,25 @@ typedef struct ex_ctx {
 	ex_buf warn;
 } ex_ctx;
 
+static void warn(ex_ctx *c, const char *state, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Adds the warning "MACHINE: state STATE: ..." to c, on one line even
+ * when a name or a text of the definition holds a line break. */
+static void warn(ex_ctx *c, const char *state, const char *fmt, ...)
+{
+	va_list ap;
+	char *what, *line;
+
+	va_start(ap, fmt);
+	what = xvasprintf(fmt, ap);
+	va_end(ap);
+	line = fs_one_line(xasprintf("%s: state %s: %s", c->m->name, state, what));
+	buf_printf(&c->warn, "%s\n", line);
+	free(line);
+	free(what);
+}
+
 static int fn_index(const ex_ctx *c, const char *name, size_t len)
 {
 	for (int i = 0; i < c->p->nfunctions; i++)
@@ -185,8 +205,8 @@ static char *ref_for(ex_ctx *c, const char *full, const char *tail, const char *
 	int i = fn_index(c, tail, len), k;
 
 	if (i < 0) {
-		buf_printf(&c->warn, "%s: state %s: %s \"%s\" names no function of the project; "
-			   "kept as written\n", c->m->name, state, what, full);
+		warn(c, state, "%s \"%s\" names no function of the project; kept as written",
+		     what, full);
 		return NULL;
 	}
 	for (k = 0; k < c->nused && c->used[k] != i; k++)
@@ -299,6 +319,50 @@ static void walk_states(ex_ctx *c, cJSON *machine)
 			walk_state(c, st->string, st);
 }
 
+/* Whether key is one CloudFormation reads as an intrinsic function. */
+static int is_intrinsic_key(const char *key)
+{
+	return !strcmp(key, "Ref") || !strncmp(key, "Fn::", 4);
+}
+
+/* Warns when the text s (a string or a key of the definition) holds a
+ * "${<Id>Arn}" of the machine's substitutions. */
+static void warn_substituted(ex_ctx *c, const char *s, const char *state)
+{
+	for (int k = 0; k < c->nused; k++) {
+		char *key = xasprintf("${%sArn}", c->ids[c->used[k]]);
+
+		if (strstr(s, key))
+			warn(c, state, "the text \"%s\" would be replaced on deployment by the ARN "
+			     "it stands for in DefinitionSubstitutions", key);
+		free(key);
+	}
+}
+
+/* Warns of what the deployment would change in the definition v (the
+ * project's, before the rewrite): CloudFormation evaluates an object with
+ * a key Ref or Fn::... anywhere in a template's properties, and the
+ * machine's DefinitionSubstitutions replace "${<Id>Arn}" in every string
+ * and key.  Neither can be escaped in a Definition, so they are left as
+ * they are.  state names the state v is in ("(top level)" outside States). */
+static void warn_deploy(ex_ctx *c, const cJSON *v, const char *state, int in_states)
+{
+	const cJSON *m;
+
+	if (cJSON_IsString(v))
+		warn_substituted(c, v->valuestring, state);
+	cJSON_ArrayForEach(m, v) {
+		if (cJSON_IsObject(v)) {
+			warn_substituted(c, m->string, state);
+			if (is_intrinsic_key(m->string))
+				warn(c, state, "CloudFormation would read the key \"%s\" as an intrinsic "
+				     "function; the definition does not deploy as written", m->string);
+		}
+		warn_deploy(c, m, in_states && cJSON_IsObject(v) ? m->string : state,
+			    cJSON_IsObject(v) && !strcmp(m->string, "States") && cJSON_IsObject(m));
+	}
+}
+
 /* ---- the template ---- */
 
 static cJSON *ref(const char *id)
@@ -349,6 +413,7 @@ static cJSON *machine_resource(ex_ctx *c, const proj_machine *m)
 	c->m = m;
 	c->nused = 0;
 	walk_states(c, def);
+	warn_deploy(c, m->definition, "(top level)", 0);
 	cJSON_AddStringToObject(r, "Type", "AWS::Serverless::StateMachine");
 	pr = cJSON_AddObjectToObject(r, "Properties");
 	cJSON_AddStringToObject(pr, "Name", m->name);
@@ -783,6 +848,18 @@ int export_main(int argc, char **argv)
 		fprintf(stderr, "%s", err ? err : "steplocal export: the project does not load\n");
 		if (err && err[0] && err[strlen(err) - 1] != '\n')
 			fputc('\n', stderr);
+		goto done;
+	}
+	/* CloudFormation refuses a template without resources, and so does
+	 * sam_load: a project with nothing of its own has no template. */
+	if (p->template_path) {
+		fprintf(stderr, "steplocal export: %s runs the template %s (template:); deploy that "
+			"template\n", project, p->template_path);
+		goto done;
+	}
+	if (!p->nfunctions && !p->nmachines) {
+		fprintf(stderr, "steplocal export: %s has no functions and no state machines: "
+			"nothing to export\n", project);
 		goto done;
 	}
 	if (!out)

@@ -48,8 +48,11 @@
  * intrinsic functions in long form ({"Ref": ...}, {"Fn::GetAtt": [...]}).
  * Paths are made relative to out_dir, an absolute folder without symbolic
  * links (realpath).  Returns owned; *warnings (when warnings is not NULL)
- * is set to owned text, one line per reference the export leaves as
- * written (a Lambda ARN naming no project function), or NULL. */
+ * is set to owned text, one line per thing the deployment would not take
+ * as the project has it: a reference left as written (a Lambda ARN naming
+ * no project function), a key Ref or Fn::... (CloudFormation evaluates it)
+ * or a "${<Id>Arn}" text (DefinitionSubstitutions replace it) in a
+ * definition; or NULL. */
 cJSON *export_template(const proj_project *p, const char *out_dir, char **warnings);
 
 /* Writes tmpl (borrowed) to out as a YAML document, preceded by header
@@ -62,8 +65,10 @@ int export_emit_yaml(const cJSON *tmpl, const char *header, FILE *out, char **er
  * template to FILE (default: template.yaml in the project's folder; "-"
  * for stdout), atomically (a temporary file renamed over it).  Returns 0,
  * or 2 with the problem printed on stderr: a usage error, a project that
- * does not load, a FILE that cannot be written or that exists without
- * being an earlier export (unless --force). */
+ * does not load, one with nothing to deploy (no functions and no state
+ * machines: CloudFormation refuses an empty template) or one that runs a
+ * template (template:), a FILE that cannot be written or that exists
+ * without being an earlier export (unless --force). */
 int export_main(int argc, char **argv);
 
 #endif

@@ -286,15 +286,15 @@ char *js_print_pretty(const cJSON *v)
  * (cJSON skips every byte up to 0x20, NUL included), and numbers outside
  * RFC 8259's grammar (cJSON hands strtod "01", "1." and "-.5").  Returns
  * 1 with *bad at the first such byte (len for a number cut short by the
- * end of the text), or 0.  *wide is set when some
- * integer has 16 digits or more, which a double may not hold exactly (see
- * keep_integers). */
+ * end of the text), or 0.  *wide is set when some integer has 16 digits
+ * or more, which a double may not hold exactly, or some exponent 3 digits
+ * (see keep_integers). */
 static int scan_text(const unsigned char *s, size_t len, size_t *bad, int *wide)
 {
 	enum { OUT, STR, ESC, NUM } st = OUT;
 	/* Within a number: 0 after '-', 1 in the integer part, 2 after '.',
 	 * 3 in the fraction, 4 after 'e', 5 after its sign, 6 in the exponent. */
-	int part = 0, digits = 0, zero = 0;
+	int part = 0, digits = 0, edigits = 0, zero = 0;
 	size_t i = 0, n;
 
 	while (i < len) {
@@ -335,6 +335,10 @@ static int scan_text(const unsigned char *s, size_t len, size_t *bad, int *wide)
 						*wide = 1;
 				} else {
 					part = part == 2 ? 3 : part >= 4 ? 6 : part;
+					/* An exponent of 3 digits may leave the
+					 * double range: keep_integers looks. */
+					if (part == 6 && ++edigits >= 3)
+						*wide = 1;
 				}
 				break;
 			}
@@ -362,6 +366,7 @@ static int scan_text(const unsigned char *s, size_t len, size_t *bad, int *wide)
 				part = c == '-' ? 0 : 1;
 				zero = c == '0';
 				digits = c != '-';
+				edigits = 0;
 			} else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
 				goto refuse;
 			}
@@ -411,7 +416,9 @@ static size_t next_number(const char *text, size_t len, size_t *pos, const char 
  * 1e15 as "1e+15".  An integer of 16 digits or more therefore keeps its
  * source text in valuestring (which cJSON_Delete frees and
  * cJSON_Duplicate copies for any type), and the printers write that text.
- * Number nodes are met in document order, as their texts are. */
+ * A number beyond the double range (1e400) keeps its text too, rather
+ * than printing as null.  Number nodes are met in document order, as
+ * their texts are. */
 static void keep_integers(cJSON *v, const char *text, size_t len, size_t *pos)
 {
 	const char *at;
@@ -423,7 +430,7 @@ static void keep_integers(cJSON *v, const char *text, size_t len, size_t *pos)
 			return;
 		for (k = at[0] == '-'; k < n && at[k] >= '0' && at[k] <= '9'; k++)
 			;
-		if (k == n && n - (at[0] == '-') >= 16)
+		if ((k == n && n - (at[0] == '-') >= 16) || !isfinite(v->valuedouble))
 			v->valuestring = xstrndup(at, n);
 		return;
 	}

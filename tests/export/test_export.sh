@@ -253,6 +253,14 @@ grepcheck "an earlier export: marked" "$T/foreign.yaml" "^# Written by steplocal
 [ -z "$(ls "$T" | grep 'foreign.yaml.')" ] && ok || bad "temporary files left" "$(ls "$T")"
 expect "a SAM template is not a project" 2 export -f "$E" -o "$T/again.yaml"
 grepcheck "a SAM template: message" "$T/err" "is already a SAM or CloudFormation template"
+mkdir -p "$T/nothing" "$T/deferred"
+printf 'account: "123456789012"\n' >"$T/nothing/steplocal.yaml"
+expect "a project with nothing to deploy" 2 export -f "$T/nothing" -o "$T/nothing.yaml"
+grepcheck "nothing to deploy: message" "$T/err" "has no functions and no state machines: nothing to export"
+printf 'template: %s\n' "$E" >"$T/deferred/steplocal.yaml"
+expect "a project running a template" 2 export -f "$T/deferred" -o "$T/deferred.yaml"
+grepcheck "a project running a template: message" "$T/err" "(template:); deploy that template"
+[ ! -e "$T/nothing.yaml" ] && [ ! -e "$T/deferred.yaml" ] && ok || bad "a template was written for nothing"
 expect "unknown option" 2 export --bogus
 expect "stdout" 0 export -f templates/map -o -
 grepcheck "stdout: the template" "$T/out" "Type: AWS::Serverless::StateMachine"
