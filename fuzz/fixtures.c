@@ -32,6 +32,9 @@ static const struct { const char *path, *text; int mode; } files[] = {
 	{ "workflows/notify.asl.yaml", DEF_YAML, 0644 },
 	{ "statemachine/stock_trader.asl.json", DEF_JSON, 0644 },
 	{ "defs/flow.asl.yaml", DEF_YAML, 0644 },
+	/* Integers a double does not hold, kept by js_parse (json.h). */
+	{ "workflows/big.asl.json", "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\","
+	  "\"Result\":[12345678901234567890,-9007199254740993],\"End\":true}}}\n", 0644 },
 	{ "flow.asl.json", DEF_JSON, 0644 },
 	{ "bad.asl.json", "{\"StartAt\": ", 0644 },
 	{ "template.yaml", TEMPLATE, 0644 },

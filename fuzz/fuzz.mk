@@ -27,7 +27,7 @@ FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)
 FUZZ_LDFLAGS  := -fsanitize=fuzzer $(FUZZ_SAN)
 FUZZ_CPPFLAGS := $(CPPFLAGS) -Ifuzz
-FUZZ_TARGETS  ?= jpath intrinsic asl exec project sam api rapi pkg
+FUZZ_TARGETS  ?= jpath intrinsic asl exec project sam api rapi pkg json mock export
 FUZZ_SECONDS  ?= 300
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_JOBS     ?= 2
@@ -41,12 +41,13 @@ FUZZ_EXTRA_project := fixtures
 FUZZ_EXTRA_sam     := fixtures
 FUZZ_EXTRA_rapi    := fake_http
 FUZZ_EXTRA_api     := fake_http fake_server fixtures
+FUZZ_EXTRA_export  := fixtures
 # The API target's functions answer without processes (fake_server.h).
 FUZZ_WRAP_api      := -Wl,--wrap=lam_invoke -Wl,--wrap=lam_cancel
 
 FUZZ_LIB_OBJS := $(ORCH_SRCS:%.c=$(FUZZ_B)/%.o) $(RT_SRCS:%.c=$(FUZZ_B)/%.o)
 FUZZ_LIB      := $(FUZZ_B)/liborch.a
-FUZZ_ALL      := jpath intrinsic asl exec project sam api rapi pkg
+FUZZ_ALL      := jpath intrinsic asl exec project sam api rapi pkg json mock export
 FUZZ_BINS     := $(FUZZ_ALL:%=$(FUZZ_B)/fuzz_%)
 FUZZ_OBJS     := $(patsubst %,$(FUZZ_B)/fuzz/%.o,fuzz_util fixtures fake_http fake_server $(FUZZ_ALL:%=fuzz_%))
 
@@ -107,6 +108,9 @@ FUZZ_FILES_sam       := orchestrator/sam.c
 FUZZ_FILES_api       := orchestrator/api_sfn.c orchestrator/api_lambda.c orchestrator/lambda_task.c orchestrator/exec.c
 FUZZ_FILES_rapi      := runtime/rapi.c
 FUZZ_FILES_pkg       := runtime/pkg.c
+FUZZ_FILES_json      := orchestrator/json.c
+FUZZ_FILES_mock      := orchestrator/mock.c
+FUZZ_FILES_export    := orchestrator/export.c orchestrator/sam.c
 
 .PHONY: fuzz-coverage $(FUZZ_ALL:%=fuzz-coverage-%)
 fuzz-coverage: $(FUZZ_TARGETS:%=fuzz-coverage-%)

@@ -67,7 +67,11 @@ static int route(sv_server *s, struct evhttp_request *req, const char *path)
 		else
 			target = NULL;
 		sfnapi_handle(s->sfn, req, target, body, len);
-		return target && strcmp(target, "StartSyncExecution") == 0;
+		/* Answered when an execution ends, a TestState run ends or an
+		 * activity task comes (or the poll times out). */
+		return target && (strcmp(target, "StartSyncExecution") == 0 ||
+				  strcmp(target, "TestState") == 0 ||
+				  strcmp(target, "GetActivityTask") == 0);
 	}
 	sv_reply(s, req, 404, "application/json", FZ_NOT_FOUND, strlen(FZ_NOT_FOUND));
 	return 0;

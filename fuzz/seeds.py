@@ -6,7 +6,8 @@
 writes OUT/<target>/<name> for every target: definitions (and, for exec,
 their inputs), paths and intrinsic calls taken from tests/cases, tests/unit
 and templates/; project
-files from tests/projects; templates from tests/sam; hand-written request
+files from tests/projects; templates from tests/sam; JSON texts and mock configurations from tests/cases
+and tests/serve; hand-written request
 sequences for the HTTP targets; small zip files built here.  The committed
 corpus (fuzz/corpus/<target>) is these candidates minimized by libFuzzer
 (`fuzz_<target> -merge=1 fuzz/corpus/<target> OUT/<target>`), plus the
@@ -127,6 +128,71 @@ def seeds_files(out):
         put(out, "sam", open(path, "rb").read())
 
 
+JSON_EDGES = [
+    b'{"a":1,"b":[true,false,null],"c":{"d":"e"}}', b'[]', b'{}', b'""', b'0', b'-0', b'-1.5e-300',
+    b'12345678901234567890', b'-1234567890123456', b'[1e400]', b'[1E+2, 1e-7, 0.1, 5e-324]',
+    b'{"a":1,"b":2,"a":3}', b'{"a":{"x":1,"x":{"y":2,"y":3}},"a":[{"k":1,"k":1}]}',
+    b'"\\u0000\\ud83d\\ude00\\u00e9\\/\\b\\f\\n\\r\\t"', '"h\u00e9llo \u2713 \U0001f600"'.encode(),
+    b' \t\r\n[1 , 2 ]\n', b'[[[[[[[[[[[[[[[[{}]]]]]]]]]]]]]]]]', b'"\\ud800"', b'{"":""}',
+    b'01', b'1.', b'-', b'[1,]', b'{"a" 1}', b'\x00[]', b'"\x1f"', b'"\xff"', b'\xef\xbb\xbf{}',
+]
+
+
+def seeds_json(out):
+    """json: JSON texts of the test data, as written, and edge cases."""
+    for path in sorted(glob.glob(os.path.join(TOP, "tests/cases/**/*.json"), recursive=True))[:150] + \
+            sorted(glob.glob(os.path.join(TOP, "tests/serve/**/*.json"), recursive=True)):
+        data = open(path, "rb").read()
+        if len(data) <= 4096:
+            put(out, "json", data)
+    for d, inp in definitions():
+        if isinstance(d, str):
+            put(out, "json", d)
+    for s in JSON_EDGES:
+        put(out, "json", s)
+
+
+def seeds_mock(out):
+    """mock: the Step Functions Local configuration of tests/serve, the
+    case files' inline mocks, and broken variations."""
+    for path in sorted(glob.glob(os.path.join(TOP, "tests/**/*ock*onfig*.json"), recursive=True)):
+        put(out, "mock", open(path, "rb").read())
+    for case in case_files():
+        if isinstance(case.get("mocks"), dict):
+            put(out, "mock", json.dumps(case["mocks"], separators=(",", ":")))
+    resp = {"0": {"Return": {"ok": 1}}, "1-2": {"Throw": {"Error": "E", "Cause": "C"}},
+            "3": {"Return": 1, "DelaySeconds": 2}}
+    good = {"StateMachines": {"SM": {"TestCases": {"Happy": {"A": "R"}, "Sad": {}}}},
+            "MockedResponses": {"R": resp}}
+    bad = [
+        [], "x", {}, {"StateMachines": []}, {"StateMachines": {}, "MockedResponses": []},
+        {"StateMachines": {"SM": {}}}, {"StateMachines": {"SM": {"TestCases": {"C": 1}}}},
+        {"StateMachines": {"SM": {"TestCases": {"C": {"A": "Nope"}}}}},
+        {"StateMachines": {"SM": {"TestCases": {"C": {"A": 7}}}}},
+        {"StateMachines": {}, "MockedResponses": {"R": []}},
+        {"StateMachines": {}, "MockedResponses": {"R": {"x": {"Return": 1}}}},
+        {"StateMachines": {}, "MockedResponses": {"R": {"2-1": {"Return": 1}}}},
+        {"StateMachines": {}, "MockedResponses": {"R": {"0": {}}}},
+        {"StateMachines": {}, "MockedResponses": {"R": {"0": {"Return": 1, "Throw": {"Error": "E"}}}}},
+        {"StateMachines": {}, "MockedResponses": {"R": {"0": {"Throw": {"Cause": "C"}}}}},
+        {"StateMachines": {"S\nM": {"TestCases": {"C\n": {"A\n": "R\n"}}}}},
+        {"StateMachines": {}, "MockedResponses": {"R": {"0": {"Return": 1, "DelaySeconds": "5"}}}},
+        {"StateMachines": {}, "MockedResponses": {"R": {"0": {"Return": 1, "DelaySeconds": -1}}}},
+    ]
+    put(out, "mock", json.dumps(good, separators=(",", ":")), "good")
+    for i, b in enumerate(bad):
+        put(out, "mock", json.dumps(b, separators=(",", ":")), "bad-%d" % i)
+
+
+def seeds_export(out):
+    """export: the project files of tests/projects, tests/export and templates/."""
+    for path in sorted(glob.glob(os.path.join(TOP, "tests/projects/**/*.yaml"), recursive=True) +
+                       glob.glob(os.path.join(TOP, "tests/export/**/steplocal.yaml"), recursive=True) +
+                       glob.glob(os.path.join(TOP, "templates/*/steplocal.yaml"))):
+        if not path.endswith(".asl.yaml"):
+            put(out, "export", open(path, "rb").read())
+
+
 def zip_bytes(entries, comment=b""):
     """entries: (name, data or None for a folder, unix mode or None, compress)."""
     buf = io.BytesIO()
@@ -218,6 +284,27 @@ def seeds_api(out, zip_data):
         "sync": [sfn("StartSyncExecution", {"stateMachineArn": sm + "Quick", "input": "{\"id\": 7}"}),
                  sfn("StartSyncExecution", {"stateMachineArn": sm + "Quick", "input": "{\"fail\": 1}"}),
                  sfn("StartSyncExecution", {"stateMachineArn": sm + "Flow"})],
+        "activity": [sfn("CreateActivity", {"name": "Work"}),
+                     sfn("CreateStateMachine", {"name": "Act", "roleArn": "arn:aws:iam::1:role/r",
+                                                "definition": json.dumps({"StartAt": "T", "States": {"T": {
+                                                    "Type": "Task", "TimeoutSeconds": 1, "End": True,
+                                                    "Resource": "arn:aws:states:us-east-1:%s:activity:Work" % acct}}})}),
+                     sfn("StartExecution", {"stateMachineArn": sm + "Act", "name": "a"}),
+                     sfn("GetActivityTask", {"activityArn": "arn:aws:states:us-east-1:%s:activity:Work" % acct,
+                                             "workerName": "w"}),
+                     sfn("ListActivities", {}),
+                     sfn("DescribeActivity", {"activityArn": "arn:aws:states:us-east-1:%s:activity:Work" % acct}),
+                     sfn("DeleteActivity", {"activityArn": "arn:aws:states:us-east-1:%s:activity:Work" % acct})],
+        "teststate": [sfn("TestState", {"definition": json.dumps({"Type": "Pass", "End": True}),
+                                        "inspectionLevel": "DEBUG", "input": "{\"a\": 1}"}),
+                      sfn("TestState", {"definition": json.dumps({"Type": "Task", "End": True,
+                                        "Resource": "arn:aws:states:::lambda:invoke",
+                                        "Retry": [{"ErrorEquals": ["E"], "MaxAttempts": 2}],
+                                        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "H"}]}),
+                                        "mock": {"errorOutput": {"error": "E", "cause": "c"}},
+                                        "stateConfiguration": {"retrierRetryCount": 2},
+                                        "context": "{\"Execution\": {\"Name\": \"n\"}}"}),
+                      sfn("TestState", {"definition": simple, "stateName": "P", "variables": "{\"v\": 1}"})],
         "mock": [sfn("StartExecution", {"stateMachineArn": sm + "Flow#Happy", "name": "m"}),
                  sfn("StartExecution", {"stateMachineArn": sm + "Flow#Sad"}),
                  sfn("StartExecution", {"stateMachineArn": sm + "Flow#Nope"})],
@@ -322,6 +409,9 @@ def main():
     seeds_asl(out)
     seeds_paths(out)
     seeds_files(out)
+    seeds_json(out)
+    seeds_mock(out)
+    seeds_export(out)
     zip_data = seeds_zips(out)
     seeds_api(out, zip_data)
     seeds_rapi(out)
