@@ -255,7 +255,7 @@ void fz_server_start(sv_server *s)
 	s->sfn = sfnapi_new(s);
 	fz_check(s->sfn != NULL, "the state machines do not load");
 	s->lam = lamapi_new(s);
-	lambda = lt_handler(s->ws.bridge);
+	lambda = sfnapi_activities(s->sfn, lt_handler(s->ws.bridge));   /* as serve_main chains them */
 	s->tasks = sfnapi_tasks(s->sfn, mock_handler(s->mocks, lambda));
 	ex_engine_set_tasks(s->g, s->tasks);
 }

@@ -287,7 +287,7 @@ def seeds_api(out, zip_data):
         "activity": [sfn("CreateActivity", {"name": "Work"}),
                      sfn("CreateStateMachine", {"name": "Act", "roleArn": "arn:aws:iam::1:role/r",
                                                 "definition": json.dumps({"StartAt": "T", "States": {"T": {
-                                                    "Type": "Task", "TimeoutSeconds": 1, "End": True,
+                                                    "Type": "Task", "End": True,
                                                     "Resource": "arn:aws:states:us-east-1:%s:activity:Work" % acct}}})}),
                      sfn("StartExecution", {"stateMachineArn": sm + "Act", "name": "a"}),
                      sfn("GetActivityTask", {"activityArn": "arn:aws:states:us-east-1:%s:activity:Work" % acct,

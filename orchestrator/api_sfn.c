@@ -1318,6 +1318,7 @@ static void do_get_activity_task(sfn_call *c)
 	struct timeval tv = { (time_t)secs, (suseconds_t)((secs - floor(secs)) * 1e6) };
 	const char *worker;
 	poll_wait *w;
+	act_poll *p;
 	act_info i;
 
 	if (activity_arg(c, &i) || arg_str(c, "workerName", 0, &worker))
@@ -1329,12 +1330,14 @@ static void do_get_activity_task(sfn_call *c)
 	w = xcalloc(1, sizeof *w);
 	w->a = c->a;
 	w->req = c->req;
-	/* A task already queued is answered now, inside act_wait (wait_give
-	 * frees w); the engine records ActivityStarted as it is handed over. */
-	if (!(w->p = act_wait(c->a->acts, i.arn, worker, wait_give, w))) {
+	/* A task already queued is answered now, inside act_wait, and
+	 * wait_give frees w: w is not touched again then.  The engine records
+	 * ActivityStarted as the task is handed over. */
+	if (!(p = act_wait(c->a->acts, i.arn, worker, wait_give, w))) {
 		loop_kick(c->a->s->loop);
 		return;
 	}
+	w->p = p;
 	w->timer = evtimer_new(c->a->s->base, wait_timeout, w);
 	evtimer_add(w->timer, &tv);
 	w->linked = 1;
