@@ -8,12 +8,14 @@ started with, so the marker finds every process a test started, and only
 those, even when other checkouts run the same tests at once.
 """
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -233,3 +235,38 @@ def binary_arg(default_name="steplocal"):
 
 def temp_dir(prefix):
     return tempfile.mkdtemp(prefix=prefix)
+
+
+def run_suite(module, state, mark, tmp, grace=10, extra=None):
+    """Runs the module's tests, then checks that state["server"] (a Server
+    that setUpModule started, if any) stops cleanly on SIGTERM and that no
+    process marked with mark is
+    left; prints "N passed, N failed" (after extra(), when given), removes
+    tmp and returns the exit status."""
+    suite = unittest.defaultTestLoader.loadTestsFromModule(module)
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    failed = len(result.failures) + len(result.errors)
+    passed = result.testsRun - failed
+    server = state.get("server")
+    if server:
+        alive = server.alive()
+        rc = server.stop(signal.SIGTERM)
+        if not alive or rc != 0:
+            print("FAIL: the server %s (exit %s)" % ("died" if not alive else "did not stop cleanly", rc))
+            failed += 1
+        else:
+            passed += 1
+    if wait_until(lambda: not marked(mark), grace):
+        passed += 1
+    else:
+        print("FAIL: processes left behind:\n" + describe(marked(mark)))
+        kill_marked(mark)
+        failed += 1
+    if failed and server:
+        print("---- server log (tail) ----")
+        print(server.tail())
+    if extra:
+        extra()
+    print("%d passed, %d failed" % (passed, failed))
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failed else 0

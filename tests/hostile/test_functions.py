@@ -18,7 +18,6 @@ import base64
 import json
 import os
 import resource
-import shutil
 import signal
 import subprocess
 import sys
@@ -377,31 +376,7 @@ class C_Security(unittest.TestCase):
 
 
 def main():
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    result = unittest.TextTestRunner(verbosity=2).run(suite)
-    failed = len(result.failures) + len(result.errors)
-    passed = result.testsRun - failed
-    srv = S.get("server")
-    if srv:
-        rc = srv.stop(signal.SIGTERM)
-        if rc != 0:
-            print("FAIL: the server exited with %s on SIGTERM" % rc)
-            failed += 1
-        else:
-            passed += 1
-    left = H.wait_until(lambda: not H.marked(MARK), GRACE) or H.marked(MARK)
-    if left is not True and left:
-        print("FAIL: processes left behind:\n" + H.describe(left))
-        H.kill_marked(MARK)
-        failed += 1
-    else:
-        passed += 1
-    if failed and srv:
-        print("---- server log (tail) ----")
-        print(srv.tail())
-    print("%d passed, %d failed" % (passed, failed))
-    shutil.rmtree(TMP, ignore_errors=True)
-    return 1 if failed else 0
+    return H.run_suite(sys.modules[__name__], S, MARK, TMP, grace=GRACE)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ import http.client
 import io
 import json
 import os
-import shutil
 import signal
 import stat
 import subprocess
@@ -553,31 +552,13 @@ class D_Zips(unittest.TestCase):
                               "Request must be smaller than 69905067 bytes for the %s operation" % op))
 
 
-def main():
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    result = unittest.TextTestRunner(verbosity=2).run(suite)
-    failed = len(result.failures) + len(result.errors)
-    passed = result.testsRun - failed
-    srv = S.get("server")
-    if srv:
-        alive = srv.alive()
-        rc = srv.stop(signal.SIGTERM)
-        if not alive or rc != 0:
-            print("FAIL: the server %s (exit %s)" % ("died" if not alive else "did not stop cleanly", rc))
-            print(srv.tail())
-            failed += 1
-        else:
-            passed += 1
-    left = H.wait_until(lambda: not H.marked(MARK), 10)
-    if not left:
-        print("FAIL: processes left behind:\n" + H.describe(H.marked(MARK)))
-        H.kill_marked(MARK)
-        failed += 1
+def report():
     if "map_rss_kb" in S:
         print("Map over 1,000,000 items: peak RSS %d MB" % (S["map_rss_kb"] // 1024))
-    print("%d passed, %d failed" % (passed, failed))
-    shutil.rmtree(TMP, ignore_errors=True)
-    return 1 if failed else 0
+
+
+def main():
+    return H.run_suite(sys.modules[__name__], S, MARK, TMP, extra=report)
 
 
 if __name__ == "__main__":
